@@ -1,0 +1,428 @@
+"""Load and validate the reference data files shipped in this folder.
+
+Every table is a CSV with provenance columns (``source_document, edition, clause, confidence,
+notes``). Validation happens at load time: a missing column, a value that is not a number, a unit
+pint cannot parse or of the wrong dimension, an unknown confidence level or a duplicate key stops the
+load with an error naming the file, the line and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+from greenmfg import __version__
+from greenmfg.reference.model import (
+    CONFIDENCE_LEVELS,
+    Category,
+    Factor,
+    ItemSpec,
+    MethodSpec,
+    ReferenceData,
+    Region,
+    Source,
+)
+from greenmfg.units import UnitError, describe_dimension, parse_unit
+
+PROVENANCE = ("source_document", "edition", "clause", "confidence", "notes")
+
+TABLES: dict[str, tuple[str, ...]] = {
+    "items": (
+        "item",
+        "kind",
+        "name_zh",
+        "name_en",
+        "default_unit",
+        "method",
+        "factor_item",
+        "biogenic",
+    ),
+    "fuel_parameters": ("dataset", "item", "parameter", "value", "unit"),
+    "gwp": ("gwp_set", "gas", "value"),
+    "regions": ("region_code", "level", "parent", "name_zh", "name_en"),
+    "electricity_factors": ("series", "data_year", "region_code", "value", "unit", "published"),
+    "heat_factors": ("item", "value", "unit"),
+    "process_factors": ("item", "gas", "value", "unit", "basis"),
+    "energy_coefficients": ("item", "basis", "data_year", "value", "unit"),
+    "constants": ("name", "value", "unit"),
+    "formulas": ("formula_id", "expression"),
+}
+
+# Dimension each parameter's unit must have, checked with pint at load time.
+_ENERGY = "[mass] * [length] ** 2 / [time] ** 2"
+FUEL_PARAMETER_DIMENSIONS = {
+    "ncv": ("energy per mass", "energy per volume"),
+    "carbon_content": ("mass per energy",),
+    "oxidation_rate": ("dimensionless",),
+    "co2_ef": ("mass per energy",),
+    "ch4_ef": ("mass per energy",),
+    "n2o_ef": ("mass per energy",),
+}
+_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
+
+
+class ReferenceDataError(ValueError):
+    """A reference data file that does not meet its schema."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One data line of a CSV table with its location for error messages."""
+
+    path: str
+    line: int
+    values: dict[str, str]
+
+    def __getitem__(self, column: str) -> str:
+        return self.values[column]
+
+    def fail(self, column: str, expected: str) -> ReferenceDataError:
+        return ReferenceDataError(
+            f"{self.path}, line {self.line}, column {column!r}: expected {expected}, "
+            f"got {self.values.get(column, '')!r}"
+        )
+
+    def number(self, column: str) -> float:
+        text = self.values[column].strip()
+        try:
+            return float(Fraction(text)) if "/" in text else float(text)
+        except (ValueError, ZeroDivisionError):
+            raise self.fail(column, "a number (decimal or ratio such as 44/12)") from None
+
+    def unit(self, column: str, *dimensions: str) -> str:
+        text = self.values[column].strip()
+        try:
+            dim = _dimension_class(text)
+        except UnitError:
+            raise self.fail(column, "a unit pint can parse (see units.txt)") from None
+        if dimensions and dim not in dimensions:
+            raise self.fail(column, f"a unit of {' or '.join(dimensions)}, not {dim}")
+        return text
+
+    def source(self) -> Source:
+        conf = self.values["confidence"].strip()
+        if conf not in CONFIDENCE_LEVELS:
+            raise self.fail("confidence", "one of " + ", ".join(CONFIDENCE_LEVELS))
+        if not self.values["source_document"].strip():
+            raise self.fail("source_document", "the source document's title")
+        return Source(
+            document=self.values["source_document"].strip(),
+            edition=self.values["edition"].strip(),
+            clause=self.values["clause"].strip(),
+            confidence=conf,
+            notes=self.values["notes"].strip(),
+        )
+
+
+def _dimension_class(unit: str) -> str:
+    """Classify a unit as 'energy per mass', 'mass per energy', 'dimensionless' … for schema checks."""
+    q = parse_unit(unit)
+    dims = q.dimensionality
+    if not dims:
+        return "dimensionless"
+    names = {"[mass]": "mass", "[length] ** 3": "volume", _ENERGY: "energy"}
+    text = str(dims)
+    if text in names:
+        return names[text]
+    # Try X per Y with X, Y in mass / volume / energy.
+    for num_name, num in (("energy", _ENERGY), ("mass", "[mass]"), ("volume", "[length] ** 3")):
+        for den_name, den in (("mass", "[mass]"), ("volume", "[length] ** 3"), ("energy", _ENERGY)):
+            if num == den:
+                continue
+            if (
+                parse_unit("1 " + _unit_for(num)) / parse_unit("1 " + _unit_for(den))
+            ).dimensionality == dims:
+                return f"{num_name} per {den_name}"
+    return describe_dimension(unit)
+
+
+def _unit_for(dim: str) -> str:
+    return {"[mass]": "kg", "[length] ** 3": "m3", _ENERGY: "J"}[dim]
+
+
+def _rows(root: Traversable, name: str) -> Iterator[Row]:
+    path = f"reference/{name}.csv"
+    resource = root.joinpath(f"{name}.csv")
+    text = resource.read_text(encoding="utf-8")
+    reader = csv.DictReader(text.splitlines())
+    header = tuple(reader.fieldnames or ())
+    expected = TABLES[name] + PROVENANCE
+    missing = [c for c in expected if c not in header]
+    if missing:
+        raise ReferenceDataError(f"{path}: header lacks column(s) {', '.join(missing)}")
+    for n, raw in enumerate(reader, start=2):
+        if None in raw:
+            raise ReferenceDataError(f"{path}, line {n}: more fields than the header has")
+        yield Row(path, n, {k: (v or "") for k, v in raw.items()})
+
+
+def _unique(
+    target: dict[object, object], key: object, row: Row, column: str, value: object
+) -> None:
+    if key in target:
+        raise ReferenceDataError(f"{row.path}, line {row.line}: duplicate key {key!r} ({column})")
+    target[key] = value
+
+
+def _factor(row: Row, fid: str, parameter: str, value: float, unit: str) -> Factor:
+    return Factor(id=fid, parameter=parameter, value=value, unit=unit, source=row.source())
+
+
+def _load_items(root: Traversable) -> dict[str, ItemSpec]:
+    out: dict[object, object] = {}
+    for row in _rows(root, "items"):
+        item = row["item"].strip()
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", item):
+            raise row.fail("item", "a snake_case id")
+        row.unit("default_unit")
+        biogenic = row["biogenic"].strip().lower()
+        if biogenic not in ("true", "false"):
+            raise row.fail("biogenic", "true or false")
+        spec = ItemSpec(
+            item=item,
+            kind=row["kind"].strip(),
+            name_zh=row["name_zh"].strip(),
+            name_en=row["name_en"].strip(),
+            default_unit=row["default_unit"].strip(),
+            method=row["method"].strip(),
+            factor_item=row["factor_item"].strip() or item,
+            biogenic=biogenic == "true",
+            source=row.source(),
+        )
+        _unique(out, item, row, "item", spec)
+    return out  # type: ignore[return-value]
+
+
+def _keyed(
+    root: Traversable,
+    name: str,
+    key: Callable[[Row], tuple[object, ...]],
+    parameter: Callable[[Row], str],
+    dims: Callable[[Row], tuple[str, ...]],
+    unit_column: str | None = "unit",
+) -> dict[object, Factor]:
+    out: dict[object, object] = {}
+    for row in _rows(root, name):
+        k = key(row)
+        unit = row.unit(unit_column, *dims(row)) if unit_column else ""
+        fid = "/".join([name, *[str(p) for p in k if p not in (None, "")]])
+        factor = _factor(row, fid, parameter(row), row.number("value"), unit)
+        _unique(out, k[0] if len(k) == 1 else k, row, ",".join(TABLES[name][: len(k)]), factor)
+    return out  # type: ignore[return-value]
+
+
+def _year(row: Row, column: str) -> int | None:
+    text = row[column].strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"(19|20)\d\d", text):
+        raise row.fail(column, "a four-digit year or nothing")
+    return int(text)
+
+
+def _load_regions(root: Traversable) -> tuple[dict[str, Region], dict[str, str]]:
+    regions: dict[object, object] = {}
+    aliases: dict[str, str] = {}
+    for row in _rows(root, "regions"):
+        row.source()
+        code = row["region_code"].strip()
+        level = row["level"].strip()
+        if level not in ("nation", "grid", "province"):
+            raise row.fail("level", "nation, grid or province")
+        if level == "province" and not re.fullmatch(r"\d{2}0000", code):
+            raise row.fail("region_code", "a GB/T 2260 province code such as 130000")
+        region = Region(
+            code, level, row["parent"].strip(), row["name_zh"].strip(), row["name_en"].strip()
+        )
+        _unique(regions, code, row, "region_code", region)
+        names = {code, region.name_zh, region.name_en, _short_zh(region.name_zh)}
+        if level == "province":
+            names.add(code[:2])
+        if level == "grid":
+            names.add(region.name_zh.removesuffix("电网"))
+            names.add(code.removeprefix("grid_"))
+        for alias in names:
+            if alias:
+                aliases[alias.lower()] = code
+    return regions, aliases  # type: ignore[return-value]
+
+
+def _short_zh(name: str) -> str:
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def _load_methods(root: Traversable) -> dict[str, MethodSpec]:
+    data = tomllib.loads(root.joinpath("methods.toml").read_text(encoding="utf-8"))
+    out: dict[str, MethodSpec] = {}
+    for name, spec in data.items():
+        try:
+            cats = {
+                key: Category(
+                    code=c["code"],
+                    label_zh=c["label_zh"],
+                    label_en=c["label_en"],
+                    scope=c.get("scope"),
+                    sign=int(c["sign"]),
+                )
+                for key, c in spec["categories"].items()
+            }
+            out[name] = MethodSpec(
+                name=name,
+                title=spec["title"],
+                default_gwp=spec["default_gwp"],
+                combustion_gases=tuple(spec["combustion_gases"]),
+                ch4_n2o_dataset=spec.get("ch4_n2o_dataset", ""),
+                categories=cats,
+                formula=spec["formula"],
+                notes=spec.get("notes", ""),
+            )
+        except KeyError as exc:
+            raise ReferenceDataError(
+                f"reference/methods.toml, [{name}]: missing key {exc}"
+            ) from None
+    return out
+
+
+def _edition(root: Traversable) -> str:
+    digest = hashlib.sha256()
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".csv", ".toml")):
+            digest.update(entry.name.encode())
+            digest.update(entry.read_bytes())
+    return f"greenmfg-{__version__}+ref.{digest.hexdigest()[:12]}"
+
+
+def load_reference(root: Traversable | None = None) -> ReferenceData:
+    """Read and validate every reference table.
+
+    Parameters
+    ----------
+    root : folder holding the tables; the package's own ``greenmfg/reference`` by default.
+
+    Returns
+    -------
+    ReferenceData with an ``edition`` string (package version + hash of the data files) that every
+    result carries, so a figure can be recomputed with exactly the data that produced it.
+    """
+    root = root or files("greenmfg").joinpath("reference")
+    items = _load_items(root)
+    fuel = _keyed(
+        root,
+        "fuel_parameters",
+        lambda r: (r["dataset"].strip(), r["item"].strip(), r["parameter"].strip()),
+        lambda r: r["parameter"].strip(),
+        lambda r: _fuel_dims(r),
+    )
+    gwp = _keyed(
+        root,
+        "gwp",
+        lambda r: (r["gwp_set"].strip(), r["gas"].strip()),
+        lambda r: "gwp",
+        lambda r: (),
+        unit_column=None,
+    )
+    electricity = _keyed(
+        root,
+        "electricity_factors",
+        lambda r: (r["series"].strip(), _year(r, "data_year"), r["region_code"].strip()),
+        lambda r: "emission_factor",
+        lambda r: ("mass per energy",),
+    )
+    heat = _keyed(
+        root,
+        "heat_factors",
+        lambda r: (r["item"].strip(),),
+        lambda r: "emission_factor",
+        lambda r: ("mass per energy",),
+    )
+    process = _keyed(
+        root,
+        "process_factors",
+        lambda r: (r["item"].strip(), r["gas"].strip()),
+        lambda r: r["gas"].strip(),
+        lambda r: (),
+    )
+    energy = _keyed(
+        root,
+        "energy_coefficients",
+        lambda r: (r["item"].strip(), r["basis"].strip(), _year(r, "data_year")),
+        lambda r: f"standard_coal_{r['basis'].strip()}",
+        lambda r: ("dimensionless", "energy per mass", "energy per volume"),
+    )
+    constants = _keyed(
+        root, "constants", lambda r: (r["name"].strip(),), lambda r: r["name"].strip(), lambda r: ()
+    )
+    formulas = {}
+    for row in _rows(root, "formulas"):
+        fid = row["formula_id"].strip()
+        f = Factor(
+            id=f"formulas/{fid}",
+            parameter=row["expression"].strip(),
+            value=float("nan"),
+            unit="",
+            source=row.source(),
+        )
+        _unique(formulas, fid, row, "formula_id", f)  # type: ignore[arg-type]
+    regions, aliases = _load_regions(root)
+    data = ReferenceData(
+        items=items,
+        fuel=fuel,  # type: ignore[arg-type]
+        gwp=gwp,  # type: ignore[arg-type]
+        electricity=electricity,  # type: ignore[arg-type]
+        heat=heat,  # type: ignore[arg-type]
+        process=process,  # type: ignore[arg-type]
+        energy=energy,  # type: ignore[arg-type]
+        constants=constants,  # type: ignore[arg-type]
+        formulas=formulas,
+        regions=regions,
+        methods=_load_methods(root),
+        edition=_edition(root),
+        region_aliases=aliases,
+    )
+    _cross_check(data)
+    return data
+
+
+def _fuel_dims(row: Row) -> tuple[str, ...]:
+    parameter = row["parameter"].strip()
+    if parameter not in FUEL_PARAMETER_DIMENSIONS:
+        raise row.fail("parameter", "one of " + ", ".join(FUEL_PARAMETER_DIMENSIONS))
+    return FUEL_PARAMETER_DIMENSIONS[parameter]
+
+
+def _cross_check(data: ReferenceData) -> None:
+    """Relations between tables: regions' parents exist, factors refer to known regions, etc."""
+    for region in data.regions.values():
+        if region.parent and region.parent not in data.regions:
+            raise ReferenceDataError(
+                f"reference/regions.csv: region {region.code} has unknown parent {region.parent!r}"
+            )
+    for series, year, code in data.electricity:
+        if code not in data.regions:
+            raise ReferenceDataError(
+                f"reference/electricity_factors.csv: {series} {year} names unknown region {code!r}"
+            )
+    for spec in data.items.values():
+        if spec.factor_item not in data.items:
+            raise ReferenceDataError(
+                f"reference/items.csv: item {spec.item} has unknown factor_item {spec.factor_item!r}"
+            )
+    if "co2_per_carbon" not in data.constants:
+        raise ReferenceDataError("reference/constants.csv: the constant co2_per_carbon is missing")
+
+
+@lru_cache(maxsize=1)
+def get_reference() -> ReferenceData:
+    """The package's reference data, loaded once per process."""
+    return load_reference()
