@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,31 +29,31 @@ err = Console(stderr=True)
 out = Console()
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     gbt32150 = "gbt32150"
     iso14064 = "iso14064"
     ghgp = "ghgp"
 
 
-class Gwp(str, Enum):
+class Gwp(StrEnum):
     sar = "sar"
     ar4 = "ar4"
     ar5 = "ar5"
     ar6 = "ar6"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     xlsx = "xlsx"
 
 
-class Basis(str, Enum):
+class Basis(StrEnum):
     equivalent = "equivalent"
     equal = "equal"
 
 
-class GridSeries(str, Enum):
+class GridSeries(StrEnum):
     average = "average"
     ets_grid = "ets_grid"
 

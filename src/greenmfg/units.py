@@ -12,7 +12,9 @@ from importlib.resources import files
 
 import pint
 
-ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
+ureg: pint.UnitRegistry = pint.UnitRegistry(  # type: ignore[type-arg]
+    autoconvert_offset_to_baseunit=True, cache_folder=None
+)
 ureg.load_definitions(str(files("greenmfg").joinpath("units.txt")))
 
 _DIMENSION_NAMES = {
@@ -37,7 +39,7 @@ def describe_dimension(unit: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def parse_unit(unit: str) -> pint.Quantity:
+def parse_unit(unit: str) -> pint.Quantity:  # type: ignore[type-arg]
     """Parse a unit expression such as ``'t'``, ``'10^4 Nm3'``, ``'万kWh'`` or ``'GJ/(10^4 Nm3)'``.
 
     Returns a pint quantity (magnitude absorbs numeric prefixes such as ``10^4``).
@@ -83,6 +85,6 @@ def same_dimension(unit_a: str, unit_b: str) -> bool:
     return bool(parse_unit(unit_a).dimensionality == parse_unit(unit_b).dimensionality)
 
 
-def _dim_name(q: pint.Quantity) -> str:
+def _dim_name(q: pint.Quantity) -> str:  # type: ignore[type-arg]
     dim = str(q.dimensionality)
     return _DIMENSION_NAMES.get(dim, dim)

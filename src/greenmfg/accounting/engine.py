@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from greenmfg import __version__
 from greenmfg.accounting.activities import ActivityTable
+from greenmfg.accounting.encode import Encoded
 from greenmfg.accounting.flags import Flag
 from greenmfg.accounting.inventory import FactorSet, Inventory
 from greenmfg.accounting.resolve import GroupCoefficients, ResolutionError, Settings, resolve_group
@@ -47,27 +47,6 @@ class AccountingOptions:
     energy_basis: str = "equivalent"
     grid_series: str = "average"
     fuel_datasets: tuple[str, ...] = ("gbt32150_2015", "ndrc_2013")
-
-
-def _factorize(
-    *columns: npt.NDArray[np.object_] | npt.NDArray[np.int64],
-) -> tuple[npt.NDArray[np.intp], list[tuple[object, ...]]]:
-    """Codes of the distinct combinations of ``columns`` and the combinations themselves."""
-    codes = np.zeros(len(columns[0]), dtype=np.int64)
-    uniques_per_col = []
-    for col in columns:
-        c, u = pd.factorize(col, use_na_sentinel=False)
-        uniques_per_col.append(u)
-        codes = codes * len(u) + c
-    combo, combo_uniques = pd.factorize(codes, use_na_sentinel=False)
-    keys: list[tuple[object, ...]] = []
-    for code in combo_uniques:
-        parts = []
-        for u in reversed(uniques_per_col):
-            parts.append(u[code % len(u)])
-            code //= len(u)
-        keys.append(tuple(reversed(parts)))
-    return combo.astype(np.intp), keys
 
 
 def compute_inventory(
@@ -121,15 +100,16 @@ def compute_inventory(
         ch4_n2o_dataset=method.ch4_n2o_dataset,
     )
 
-    problems = validate_activities(activities, ref)
+    enc = Encoded(activities)
+    problems = validate_activities(activities, ref, enc)
     if problems:
         raise ActivityError(problems, activities.source)
 
     t = activities
     n = len(t)
-    ncv_u = t.unit_column("ncv_unit")
-    ef_u = t.unit_column("emission_factor_unit")
-    gcode, keys = _factorize(t.kind, t.item, t.year, t.region, t.unit, ncv_u, ef_u)
+    gcode, keys = enc.combine(
+        "kind", "item", "year", "region", "unit", "ncv_unit", "emission_factor_unit"
+    )
 
     regions: dict[str, Region | None] = {}
     groups: list[GroupCoefficients] = []
@@ -157,11 +137,23 @@ def compute_inventory(
                 [Problem(int(r), "item", str(exc)) for r in rows], t.source
             ) from None
 
+    gathered: dict[str, npt.NDArray[np.float64]] = {}
+    nan_column = np.full(n, np.nan)
+    methods = {gc.method for gc in groups}
+
     def col(attr: str) -> npt.NDArray[np.float64]:
-        return np.array([getattr(gc, attr) for gc in groups], dtype=_FLOAT)[gcode]
+        """Per-record values of a group coefficient (gathered once)."""
+        if attr not in gathered:
+            gathered[attr] = np.array([getattr(gc, attr) for gc in groups], dtype=_FLOAT)[gcode]
+        return gathered[attr]
 
     def mask(pred: str) -> npt.NDArray[np.bool_]:
+        if pred not in methods:
+            return np.zeros(n, dtype=bool)
         return np.array([gc.method == pred for gc in groups], dtype=bool)[gcode]
+
+    def measured(name: str) -> npt.NDArray[np.float64]:
+        return t.measured.get(name, nan_column)
 
     a = t.amount
     flags = np.array([gc.flags for gc in groups], dtype=np.int64)[gcode]
@@ -172,13 +164,13 @@ def compute_inventory(
 
     # --- fuel combustion (GB/T 32150-2015; IPCC 2006 Vol. 2 eq. 2.1 for CH4/N2O) -------------
     fuel = mask("combustion")
-    ncv_m = t.column("ncv")
+    ncv_m = measured("ncv")
     has_ncv = fuel & ~np.isnan(ncv_m)
     energy_gj = np.where(
         has_ncv, a * np.nan_to_num(ncv_m) * col("ncv_conv"), a * col("gj_per_unit")
     )
     energy_gj = np.where(fuel, energy_gj, 0.0)
-    cc_m, of_m = t.column("carbon_content"), t.column("oxidation_rate")
+    cc_m, of_m = measured("carbon_content"), measured("oxidation_rate")
     cc = np.where(np.isnan(cc_m), col("carbon_content"), cc_m)
     of = np.where(np.isnan(of_m), col("oxidation"), of_m / 100.0)
     co2_fuel = energy_gj * cc * of * c2co2
@@ -186,7 +178,7 @@ def compute_inventory(
         t, fuel, {"ncv": energy_gj, "carbon_content": cc, "oxidation_rate": of}, groups, gcode
     )
     bio_share = np.where(
-        col("biogenic") > 0, 1.0, np.nan_to_num(t.column("biogenic_fraction")) / 100.0
+        col("biogenic") > 0, 1.0, np.nan_to_num(measured("biogenic_fraction")) / 100.0
     )
     biogenic += co2_fuel * bio_share
     co2 += np.where(fuel, co2_fuel * (1.0 - bio_share), 0.0)
@@ -199,7 +191,7 @@ def compute_inventory(
     flags |= np.where(fuel & ~np.isnan(of_m), Flag.MEASURED_OXIDATION_RATE, 0)
 
     # --- electricity and heat -----------------------------------------------------------------
-    ef_m = t.column("emission_factor")
+    ef_m = measured("emission_factor")
     has_ef = ~np.isnan(ef_m)
     ef_t = np.nan_to_num(ef_m) * a * col("ef_conv")
     elec = mask("electricity")
@@ -221,7 +213,7 @@ def compute_inventory(
 
     # --- process emissions -----------------------------------------------------------------------
     tonnes = a * col("t_per_unit")
-    pur_m = t.column("purity")
+    pur_m = measured("purity")
     purity = np.where(col("purity_applies") > 0, np.where(np.isnan(pur_m), 1.0, pur_m / 100.0), 1.0)
     ef_like = mask("carbonate") | mask("emission_factor") | mask("carbon_fixed")
     sign = col("sign")
@@ -229,7 +221,7 @@ def compute_inventory(
         per_t = np.array([gc.gas_t_per_t.get(gas, 0.0) for gc in groups], dtype=_FLOAT)[gcode]
         mass = tonnes * per_t * purity * sign
         if gas == "CO2":
-            cf_m = t.column("carbon_fraction")
+            cf_m = measured("carbon_fraction")
             mass = np.where(ef_like & ~np.isnan(cf_m), tonnes * cf_m / 100.0 * c2co2 * sign, mass)
             co2 += np.where(ef_like & ~has_ef, mass, 0.0)
         else:
@@ -241,16 +233,16 @@ def compute_inventory(
         clinker,
         tonnes
         * (
-            np.nan_to_num(t.column("cao_content")) / 100.0 * col("cao_factor")
-            + np.nan_to_num(t.column("mgo_content")) / 100.0 * col("mgo_factor")
+            np.nan_to_num(measured("cao_content")) / 100.0 * col("cao_factor")
+            + np.nan_to_num(measured("mgo_content")) / 100.0 * col("mgo_factor")
         ),
         0.0,
     )
     anode = mask("anode_carbon")
     cf = np.where(
-        np.isnan(t.column("carbon_fraction")),
+        np.isnan(measured("carbon_fraction")),
         col("default_carbon_fraction"),
-        t.column("carbon_fraction") / 100.0,
+        measured("carbon_fraction") / 100.0,
     )
     if (anode & (cf <= 0)).any():
         rows = t.row[anode & (cf <= 0)][:50]
@@ -272,8 +264,8 @@ def compute_inventory(
     co2 += recovered
     purity_given = (
         ~np.isnan(pur_m)
-        | ~np.isnan(t.column("cao_content"))
-        | ~np.isnan(t.column("carbon_fraction"))
+        | ~np.isnan(measured("cao_content"))
+        | ~np.isnan(measured("carbon_fraction"))
     )
     flags |= np.where((mask("carbonate") | recovery) & np.isnan(pur_m), Flag.DEFAULT_PURITY, 0)
     flags |= np.where(purity_given, Flag.MEASURED_COMPOSITION, 0)
@@ -345,7 +337,7 @@ def _green_share(
     """
     if not green.any():
         return np.zeros(len(t))
-    sy, keys = _factorize(t.site, t.year)
+    sy, keys = Encoded(t).combine("site", "year")
     consumed = np.bincount(sy, weights=np.where(grid, mwh, 0.0), minlength=len(keys))
     claimed = np.bincount(sy, weights=np.where(green, mwh, 0.0), minlength=len(keys))
     over = claimed > consumed * (1 + 1e-9) + 1e-12

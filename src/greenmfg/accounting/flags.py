@@ -22,6 +22,7 @@ class Flag(IntFlag):
     SECONDARY_FACTOR = 1 << 11
     IMPLAUSIBLE_VALUE = 1 << 12
     TCE_FROM_NCV = 1 << 13
+    NO_CH4_N2O_FACTOR = 1 << 14
 
 
 FLAG_TEXT: dict[Flag, tuple[str, str]] = {
@@ -52,6 +53,10 @@ FLAG_TEXT: dict[Flag, tuple[str, str]] = {
     Flag.IMPLAUSIBLE_VALUE: (
         "数值超出合理范围",
         "a measured value lies outside its plausible range",
+    ),
+    Flag.NO_CH4_N2O_FACTOR: (
+        "缺CH4/N2O因子，仅计CO2",
+        "no CH4/N2O factor in the reference data: CO2 only",
     ),
     Flag.TCE_FROM_NCV: (
         "按低位发热量折标",

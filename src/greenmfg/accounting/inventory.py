@@ -212,9 +212,10 @@ class Inventory:
             return []
         site = df.groupby(["site", "year"])[["energy_tce", "counted_tco2e"]].sum()
         out = []
-        for (s, y, item, unit), amount in (
-            prod.groupby(["site", "year", "item", "unit"])["amount"].sum().items()
-        ):
+        sums = prod.groupby(["site", "year", "item", "unit"])["amount"].sum()
+        for key, amount in sums.items():
+            parts: tuple[Any, ...] = tuple(key)  # type: ignore[arg-type]
+            s, y, item, unit = parts
             e, c = site.loc[(s, y)]
             out.append(
                 {
@@ -357,5 +358,5 @@ class Inventory:
         return out
 
 
-def _clean(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in record.items()}
+def _clean(record: Mapping[Any, Any]) -> dict[str, Any]:
+    return {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in record.items()}

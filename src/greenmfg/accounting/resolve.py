@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from greenmfg.accounting.flags import Flag
+from greenmfg.energy.standard_coal import StandardCoalError, standard_coal_factor
 from greenmfg.reference.model import Factor, ReferenceData, Region
 from greenmfg.units import conversion_factor, product_factor
 
@@ -159,28 +160,6 @@ def _electricity_factor(
     raise ResolutionError(f"no electricity factor of series {series!r} in the reference data")
 
 
-def _energy_factor(
-    ref: ReferenceData, item: str, basis: str, year: int, gc: GroupCoefficients
-) -> Factor | None:
-    if basis == "equal":
-        years = sorted(
-            (y for i, b, y in ref.energy if i == item and b == "equal" and y is not None),
-            reverse=True,
-        )
-        for y in years:
-            if y <= year:
-                if y != year:
-                    gc.flags |= Flag.FACTOR_YEAR_FALLBACK
-                    gc.notes.append(f"equal-value coefficient of {y} used for data year {year}")
-                return ref.energy[(item, "equal", y)]
-        if years:
-            raise ResolutionError(
-                f"no equal-value (等价值) coefficient for {item} in or before {year}; "
-                f"published years: {', '.join(map(str, sorted(years)))}"
-            )
-    return ref.energy.get((item, "equivalent", None))
-
-
 def resolve_group(
     ref: ReferenceData,
     settings: Settings,
@@ -227,10 +206,14 @@ def resolve_group(
                     continue
                 f = ref.fuel.get((settings.ch4_n2o_dataset, item, f"{gas.lower()}_ef"))
                 if f is None:
-                    raise ResolutionError(
-                        f"no {gas} factor for {item!r} in {settings.ch4_n2o_dataset}; "
-                        f"method {settings.method} counts {gas} from combustion"
+                    # A gap in the reference data, not in the user's records: account the CO2 and
+                    # flag the line rather than refuse the inventory.
+                    gc.flags |= Flag.NO_CH4_N2O_FACTOR
+                    gc.notes.append(
+                        f"no {gas} factor for {item} in {settings.ch4_n2o_dataset}: "
+                        f"{gas} not counted"
                     )
+                    continue
                 setattr(gc, attr, _value_in(gc.use(f), "t/GJ"))
             gc.formulas.append("ipcc_tier1_ch4_n2o")
         if gc.biogenic:
@@ -344,7 +327,15 @@ def _standard_coal(
     sign: float,
 ) -> None:
     """GB/T 2589 coefficient: tce per record unit, on the chosen basis (当量值 or 等价值)."""
-    f = _energy_factor(ref, item, settings.energy_basis, year, gc)
+    try:
+        f, fallback_year = standard_coal_factor(
+            ref, item, settings.energy_basis, year, secondary=gc.method in ("electricity", "heat")
+        )
+    except StandardCoalError as exc:
+        raise ResolutionError(str(exc)) from None
+    if fallback_year is not None:
+        gc.flags |= Flag.FACTOR_YEAR_FALLBACK
+        gc.notes.append(f"equal-value coefficient of {fallback_year} used for data year {year}")
     gc.tce_sign = sign
     if f is None:
         return

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from greenmfg.accounting.activities import KINDS, MEASURED_COLUMNS, ActivityTable
-from greenmfg.reference.model import ReferenceData
+from greenmfg.accounting.encode import Encoded, rows_of
+from greenmfg.reference.model import ItemSpec, ReferenceData
 from greenmfg.units import UnitError, describe_dimension, parse_unit, same_dimension
 
 _SNAKE = re.compile(r"[a-z][a-z0-9_]*")
@@ -48,47 +48,42 @@ class ActivityError(ValueError):
         )
 
 
-def _by_value(
-    values: npt.NDArray[np.object_], rows: npt.NDArray[np.int64]
-) -> list[tuple[str, npt.NDArray[np.int64]]]:
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-    return [(str(u), rows[order[bounds[i] : bounds[i + 1]]]) for i, u in enumerate(uniques)]
+def validate_activities(
+    table: ActivityTable, ref: ReferenceData, encoded: Encoded | None = None
+) -> list[Problem]:
+    """All problems of ``table`` against ``ref``; an empty list means the records can be accounted.
 
-
-def validate_activities(table: ActivityTable, ref: ReferenceData) -> list[Problem]:
-    """All problems of ``table`` against ``ref``; an empty list means the records can be accounted."""
+    ``encoded`` (factorised columns) is shared with the engine when given, so validation adds only
+    per-distinct-value work.
+    """
     problems: list[Problem] = []
     rows = table.row
+    enc = encoded or Encoded(table)
 
     def report(row_ids: npt.NDArray[np.int64], column: str, message: str) -> None:
         for r in row_ids[:MAX_ROWS_PER_PROBLEM]:
             problems.append(Problem(int(r), column, message))
 
     # kinds, items and their pairing
-    kind_item = (
-        np.char.add(np.char.add(table.kind.astype(str), "\x1f"), table.item.astype(str))
-        if len(table)
-        else np.empty(0, dtype=str)
-    )
-    for key, rws in _by_value(kind_item.astype(object), rows):
-        kind, item = key.split("\x1f")
+    codes, keys = enc.combine("kind", "item")
+    for k, (kind, item) in enumerate(keys):
+        kind, item = str(kind), str(item)
         if kind not in KINDS:
-            report(rws, "kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+            msg = f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}"
+            report(rows_of(codes, k, rows, MAX_ROWS_PER_PROBLEM), "kind", msg)
             continue
         spec = ref.items.get(item)
         if spec is None:
             if kind == "production" and _SNAKE.fullmatch(item):
                 continue  # a custom product id
-            report(
-                rws,
-                "item",
+            msg = (
                 f"unknown item {item!r} for kind {kind!r}; "
-                f"expected one of {', '.join(_items_of(ref, kind))}",
+                f"expected one of {', '.join(_items_of(ref, kind))}"
             )
+            report(rows_of(codes, k, rows, MAX_ROWS_PER_PROBLEM), "item", msg)
         elif spec.kind != kind:
-            report(rws, "kind", f"item {item!r} is of kind {spec.kind!r}, not {kind!r}")
+            msg = f"item {item!r} is of kind {spec.kind!r}, not {kind!r}"
+            report(rows_of(codes, k, rows, MAX_ROWS_PER_PROBLEM), "kind", msg)
 
     # amounts
     bad = ~np.isfinite(table.amount)
@@ -104,44 +99,25 @@ def validate_activities(table: ActivityTable, ref: ReferenceData) -> list[Proble
         )
 
     # units: parseable and of the item's dimension
-    unit_item = (
-        np.char.add(np.char.add(table.unit.astype(str), "\x1f"), table.item.astype(str))
-        if len(table)
-        else np.empty(0, dtype=str)
-    )
-    for key, rws in _by_value(unit_item.astype(object), rows):
-        unit, item = key.split("\x1f")
-        try:
-            parse_unit(unit)
-        except UnitError:
-            report(
-                rws,
-                "unit",
-                f"unknown unit {unit!r}; expected a unit such as t, kg, 10^4 Nm3, "
-                "m3, MWh, kWh, 万kWh, GJ",
-            )
-            continue
-        spec = ref.items.get(item)
-        if spec is not None and not same_dimension(unit, spec.default_unit):
-            report(
-                rws,
-                "unit",
-                f"{item} is measured as {describe_dimension(spec.default_unit)} "
-                f"(e.g. {spec.default_unit}); {unit!r} is {describe_dimension(unit)}",
-            )
+    codes, keys = enc.combine("unit", "item")
+    for k, (unit, item) in enumerate(keys):
+        unit, item = str(unit), str(item)
+        msg = _unit_problem(unit, ref.items.get(item))
+        if msg:
+            report(rows_of(codes, k, rows, MAX_ROWS_PER_PROBLEM), "unit", msg)
 
     # regions
-    for region, rws in _by_value(table.region, rows):
+    codes, uniques = enc.column("region")
+    for k, region in enumerate(uniques):
         if region:
             try:
-                ref.resolve_region(region)
+                ref.resolve_region(str(region))
             except KeyError:
-                report(
-                    rws,
-                    "region",
-                    f"unknown region {region!r}; expected a province name, a GB/T "
-                    "2260 code or a grid region (e.g. 江苏, 320000, grid_east)",
+                msg = (
+                    f"unknown region {region!r}; expected a province name, a GB/T 2260 code "
+                    "or a grid region (e.g. 江苏, 320000, grid_east)"
                 )
+                report(rows_of(codes, k, rows, MAX_ROWS_PER_PROBLEM), "region", msg)
 
     # years
     bad_year = (table.year < 1990) | (table.year > 2100)
@@ -167,11 +143,17 @@ def validate_activities(table: ActivityTable, ref: ReferenceData) -> list[Proble
             missing = given & (units == "")
             if missing.any():
                 report(rows[missing], col.unit_column, f"give the unit of {col.name}")
-            for u, rws in _by_value(units[given & (units != "")], rows[given & (units != "")]):
-                try:
-                    parse_unit(u)
-                except UnitError:
-                    report(rws, col.unit_column, f"unknown unit {u!r}")
+            codes, uniques = enc.column(col.unit_column)
+            for k, u in enumerate(uniques):
+                if u:
+                    try:
+                        parse_unit(str(u))
+                    except UnitError:
+                        report(
+                            rows_of(codes, k, rows, MAX_ROWS_PER_PROBLEM),
+                            col.unit_column,
+                            f"unknown unit {u!r}",
+                        )
 
     # required measured values
     clinker = table.item == "clinker"
@@ -186,6 +168,19 @@ def validate_activities(table: ActivityTable, ref: ReferenceData) -> list[Proble
                     f"{name.split('_')[0].upper()} content in % (measured)",
                 )
     return problems
+
+
+def _unit_problem(unit: str, spec: ItemSpec | None) -> str:
+    try:
+        parse_unit(unit)
+    except UnitError:
+        return f"unknown unit {unit!r}; expected a unit such as t, kg, 10^4 Nm3, m3, MWh, kWh, 万kWh, GJ"
+    if spec is not None and not same_dimension(unit, spec.default_unit):
+        return (
+            f"{spec.item} is measured as {describe_dimension(spec.default_unit)} "
+            f"(e.g. {spec.default_unit}); {unit!r} is {describe_dimension(unit)}"
+        )
+    return ""
 
 
 def _items_of(ref: ReferenceData, kind: str) -> list[str]:

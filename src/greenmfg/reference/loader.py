@@ -363,7 +363,7 @@ def load_reference(root: Traversable | None = None) -> ReferenceData:
     constants = _keyed(
         root, "constants", lambda r: (r["name"].strip(),), lambda r: r["name"].strip(), lambda r: ()
     )
-    formulas = {}
+    formulas: dict[str, Factor] = {}
     for row in _rows(root, "formulas"):
         fid = row["formula_id"].strip()
         f = Factor(
@@ -373,7 +373,9 @@ def load_reference(root: Traversable | None = None) -> ReferenceData:
             unit="",
             source=row.source(),
         )
-        _unique(formulas, fid, row, "formula_id", f)  # type: ignore[arg-type]
+        if fid in formulas:
+            raise ReferenceDataError(f"{row.path}, line {row.line}: duplicate formula_id {fid!r}")
+        formulas[fid] = f
     regions, aliases = _load_regions(root)
     data = ReferenceData(
         items=items,

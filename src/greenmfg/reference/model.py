@@ -143,7 +143,8 @@ class ReferenceData:
         return self.formulas.get(formula_id)
 
     def resolve_region(self, text: str) -> Region | None:
-        """Find a region by GB/T 2260 code, Chinese name (full or short), English name or grid id.
+        """Find a region by GB/T 2260 code (a city or county code resolves to its province),
+        Chinese name (full or short), English name or grid id.
 
         Returns ``None`` for an empty string; raises ``KeyError`` for an unknown region.
         """
@@ -151,6 +152,9 @@ class ReferenceData:
         if not key:
             return None
         code = self.region_aliases.get(key.lower())
+        if code is None and len(key) == 6 and key.isdigit():
+            # a prefecture or county code (GB/T 2260): its first two digits name the province
+            code = self.region_aliases.get(key[:2])
         if code is None:
             raise KeyError(key)
         return self.regions[code]
