@@ -519,7 +519,8 @@ def test_line_provenance(account):
     assert factor["value"] == 389.31 and factor["unit"] == "GJ/(10^4 Nm3)"
     assert factor["source"].startswith("GB/T 32150-2015")
     assert factor["confidence"] in ("official", "secondary", "unverified")
-    assert line["formulas"], "every line cites its formula"
+    assert line["formulas"][0]["id"] == "combustion_co2"
+    assert "44/12" in line["formulas"][0]["expression"]
     d = inv.to_dict()
     assert d["reference_edition"].startswith("greenmfg-") and d["gwp_set"] == "sar"
     assert "fuel_parameters/gbt32150_2015/natural_gas/ncv" in d["unverified_factors"]
@@ -530,3 +531,29 @@ def test_missing_ch4_n2o_factor_flags_the_line(account):
     inv = account([{"kind": "fuel", "item": "coke", "amount": 10, "unit": "t"}], method="ghgp")
     assert "no CH4/N2O factor in the reference data: CO2 only" in inv.line(0)["flags"]
     assert set(inv.line(0)["gases_t"]) == {"CO2"}
+
+
+def test_carbon_fixed_in_steel_is_deducted_from_a_measured_carbon_fraction(account):
+    # no default for carbon fixed in crude steel (gap in process_factors.csv): the record gives it
+    with pytest.raises(ActivityError) as exc:
+        account([{"kind": "process", "item": "crude_steel_carbon", "amount": 1000, "unit": "t"}])
+    assert (
+        "row 1, column 'emission_factor': no default process factor for 'crude_steel_carbon'"
+        in str(exc.value)
+    )
+    inv = account(
+        [
+            {"kind": "process", "item": "electrode", "amount": 10, "unit": "t"},
+            {
+                "kind": "process",
+                "item": "crude_steel_carbon",
+                "amount": 1000,
+                "unit": "t",
+                "carbon_fraction": 0.2,
+            },
+        ]
+    )
+    # steel guideline carbon balance: + electrodes 10 t x 3.663 - steel 1000 t x 0.2 % C x 44/12
+    assert inv.totals()["scope1_tco2e"] == pytest.approx(
+        10 * 3.663 - 1000 * 0.002 * C_TO_CO2, rel=REL
+    )

@@ -227,6 +227,22 @@ def compute_inventory(
         else:
             gases[gas] = gases.get(gas, np.zeros(n)) + np.where(ef_like, mass, 0.0)
     co2 += np.where(ef_like & has_ef, ef_t * purity * sign, 0.0)
+    no_value = ef_like & ~has_ef & np.isnan(measured("carbon_fraction")) & (col("has_default") == 0)
+    if no_value.any():
+        raise ActivityError(
+            [
+                Problem(
+                    int(r),
+                    "emission_factor",
+                    (
+                        f"no default process factor for {item!r} in the reference data; give the "
+                        "measured emission_factor with emission_factor_unit, or carbon_fraction (%)"
+                    ),
+                )
+                for r, item in zip(t.row[no_value][:50], t.item[no_value][:50], strict=True)
+            ],
+            t.source,
+        )
     flags |= np.where(ef_like & has_ef, Flag.MEASURED_EMISSION_FACTOR, 0)
     clinker = mask("clinker_oxides")
     co2 += np.where(

@@ -315,11 +315,20 @@ class Inventory:
             "energy_tce": float(self.energy_tce[i]),
             "factors": factors,
             "gwp": gwp,
-            "formulas": [
-                self.formulas[f].source.label() if f in self.formulas else f for f in fs.formulas
-            ],
+            "formulas": [self._formula(f) for f in fs.formulas],
             "flags": describe(int(self.flags[i])),
             "notes": list(fs.notes),
+        }
+
+    def _formula(self, formula_id: str) -> dict[str, Any]:
+        f = self.formulas.get(formula_id)
+        if f is None:
+            return {"id": formula_id, "expression": "", "source": "", "confidence": "unverified"}
+        return {
+            "id": formula_id,
+            "expression": f.parameter,
+            "source": f.source.label(),
+            "confidence": f.source.confidence,
         }
 
     def quality_summary(self) -> dict[str, int]:

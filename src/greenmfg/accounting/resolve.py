@@ -52,6 +52,7 @@ class GroupCoefficients:
     mgo_factor: float = 0.0
     default_carbon_fraction: float = 0.0  # [fraction]
     sign: float = 1.0
+    has_default: bool = True
     # energy (GB/T 2589)
     tce_per_unit: float = 0.0
     tce_sign: float = 0.0
@@ -269,11 +270,7 @@ def resolve_group(
     elif method in ("carbonate", "emission_factor", "carbon_fixed"):
         gc.t_per_unit = conversion_factor(unit, "t")
         rows = {gas: f for (i, gas), f in ref.process.items() if i == item}
-        if not rows and not ef_unit:
-            raise ResolutionError(
-                f"no default process factor for {item!r}; give the measured "
-                "emission_factor and emission_factor_unit on the record"
-            )
+        gc.has_default = bool(rows)  # else the record must carry a measured value
         for gas, f in rows.items():
             gc.use(f)
             gc.gas_t_per_t[gas] = f.value * conversion_factor(f.unit, "t/t")
