@@ -159,7 +159,6 @@ UNIT_COLUMNS: tuple[str, ...] = tuple(c.unit_column for c in MEASURED_COLUMNS if
 
 
 def _object_array(values: Iterable[Any]) -> npt.NDArray[np.object_]:
-    arr = np.empty(0, dtype=object)
     data = list(values)
     arr = np.empty(len(data), dtype=object)
     arr[:] = data

@@ -24,13 +24,14 @@ import numpy as np
 import numpy.typing as npt
 
 from greenmfg import __version__
-from greenmfg.accounting.activities import ActivityTable
+from greenmfg.accounting.activities import MEASURED_BY_NAME, MEASURED_COLUMNS, ActivityTable
 from greenmfg.accounting.encode import Encoded
 from greenmfg.accounting.flags import Flag
 from greenmfg.accounting.inventory import FactorSet, Inventory
 from greenmfg.accounting.resolve import GroupCoefficients, ResolutionError, Settings, resolve_group
 from greenmfg.accounting.validate import ActivityError, Problem, validate_activities
 from greenmfg.reference.model import Factor, ReferenceData, Region
+from greenmfg.units import conversion_factor
 
 METHODS: tuple[str, ...] = ("gbt32150", "iso14064", "ghgp")
 ENERGY_BASES: tuple[str, ...] = ("equivalent", "equal")
@@ -153,7 +154,12 @@ def compute_inventory(
         return np.array([gc.method == pred for gc in groups], dtype=bool)[gcode]
 
     def measured(name: str) -> npt.NDArray[np.float64]:
-        return t.measured.get(name, nan_column)
+        """A measured column in the engine's units: percent columns as fractions (pint-converted)."""
+        values = t.measured.get(name)
+        if values is None:
+            return nan_column
+        unit = MEASURED_BY_NAME[name].unit
+        return values * conversion_factor(unit, "dimensionless") if unit == "percent" else values
 
     a = t.amount
     flags = np.array([gc.flags for gc in groups], dtype=np.int64)[gcode]
@@ -172,14 +178,12 @@ def compute_inventory(
     energy_gj = np.where(fuel, energy_gj, 0.0)
     cc_m, of_m = measured("carbon_content"), measured("oxidation_rate")
     cc = np.where(np.isnan(cc_m), col("carbon_content"), cc_m)
-    of = np.where(np.isnan(of_m), col("oxidation"), of_m / 100.0)
+    of = np.where(np.isnan(of_m), col("oxidation"), of_m)
     co2_fuel = energy_gj * cc * of * c2co2
     _require_measured(
         t, fuel, {"ncv": energy_gj, "carbon_content": cc, "oxidation_rate": of}, groups, gcode
     )
-    bio_share = np.where(
-        col("biogenic") > 0, 1.0, np.nan_to_num(measured("biogenic_fraction")) / 100.0
-    )
+    bio_share = np.where(col("biogenic") > 0, 1.0, np.nan_to_num(measured("biogenic_fraction")))
     biogenic += co2_fuel * bio_share
     co2 += np.where(fuel, co2_fuel * (1.0 - bio_share), 0.0)
     for gas, attr in (("CH4", "ch4_t_per_gj"), ("N2O", "n2o_t_per_gj")):
@@ -199,7 +203,7 @@ def compute_inventory(
     loc_elec = mwh * col("ef_location")
     is_import = elec & (t.kind == "electricity")
     green = mask("green_instrument")
-    share = _green_share(t, is_import & ~has_ef, green, mwh)
+    share = _green_share(t, enc, is_import & ~has_ef, green, mwh)
     mkt_elec = np.where(has_ef, ef_t, mwh * col("ef_market") * (1.0 - share))
     heat = mask("heat")
     gj_heat = a * col("gj_heat_per_unit")
@@ -214,7 +218,7 @@ def compute_inventory(
     # --- process emissions -----------------------------------------------------------------------
     tonnes = a * col("t_per_unit")
     pur_m = measured("purity")
-    purity = np.where(col("purity_applies") > 0, np.where(np.isnan(pur_m), 1.0, pur_m / 100.0), 1.0)
+    purity = np.where(col("purity_applies") > 0, np.where(np.isnan(pur_m), 1.0, pur_m), 1.0)
     ef_like = mask("carbonate") | mask("emission_factor") | mask("carbon_fixed")
     sign = col("sign")
     for gas in sorted({g for gc in groups for g in gc.gas_t_per_t}):
@@ -222,7 +226,7 @@ def compute_inventory(
         mass = tonnes * per_t * purity * sign
         if gas == "CO2":
             cf_m = measured("carbon_fraction")
-            mass = np.where(ef_like & ~np.isnan(cf_m), tonnes * cf_m / 100.0 * c2co2 * sign, mass)
+            mass = np.where(ef_like & ~np.isnan(cf_m), tonnes * cf_m * c2co2 * sign, mass)
             co2 += np.where(ef_like & ~has_ef, mass, 0.0)
         else:
             gases[gas] = gases.get(gas, np.zeros(n)) + np.where(ef_like, mass, 0.0)
@@ -249,8 +253,8 @@ def compute_inventory(
         clinker,
         tonnes
         * (
-            np.nan_to_num(measured("cao_content")) / 100.0 * col("cao_factor")
-            + np.nan_to_num(measured("mgo_content")) / 100.0 * col("mgo_factor")
+            np.nan_to_num(measured("cao_content")) * col("cao_factor")
+            + np.nan_to_num(measured("mgo_content")) * col("mgo_factor")
         ),
         0.0,
     )
@@ -258,7 +262,7 @@ def compute_inventory(
     cf = np.where(
         np.isnan(measured("carbon_fraction")),
         col("default_carbon_fraction"),
-        measured("carbon_fraction") / 100.0,
+        measured("carbon_fraction"),
     )
     if (anode & (cf <= 0)).any():
         rows = t.row[anode & (cf <= 0)][:50]
@@ -306,7 +310,6 @@ def compute_inventory(
     tce = np.where(has_ncv, energy_gj * col("gj_to_tce"), a * col("tce_per_unit")) * col("tce_sign")
 
     source_type = np.array([gc.source_type for gc in groups], dtype=object)[gcode]
-    is_bio_fuel = fuel & (col("biogenic") > 0)
     return Inventory(
         activities=t,
         method=method,
@@ -321,9 +324,6 @@ def compute_inventory(
         tco2e=tco2e,
         tco2e_market=tco2e_market,
         energy_tce=tce,
-        mwh=mwh,
-        fuel_gj=energy_gj,
-        biogenic_fuel=is_bio_fuel,
         group=gcode,
         groups=[
             FactorSet(tuple(gc.factors), tuple(dict.fromkeys(gc.formulas)), tuple(gc.notes))
@@ -341,6 +341,7 @@ def compute_inventory(
 
 def _green_share(
     t: ActivityTable,
+    enc: Encoded,
     grid: npt.NDArray[np.bool_],
     green: npt.NDArray[np.bool_],
     mwh: npt.NDArray[np.float64],
@@ -353,7 +354,7 @@ def _green_share(
     """
     if not green.any():
         return np.zeros(len(t))
-    sy, keys = Encoded(t).combine("site", "year")
+    sy, keys = enc.combine("site", "year")
     consumed = np.bincount(sy, weights=np.where(grid, mwh, 0.0), minlength=len(keys))
     claimed = np.bincount(sy, weights=np.where(green, mwh, 0.0), minlength=len(keys))
     over = claimed > consumed * (1 + 1e-9) + 1e-12
@@ -397,8 +398,7 @@ def _require_measured(
 
 
 def _plausibility(t: ActivityTable) -> npt.NDArray[np.int64]:
-    from greenmfg.accounting.activities import MEASURED_COLUMNS
-
+    """Flag measured values outside their plausible range (in the record's own units)."""
     out = np.zeros(len(t), dtype=np.int64)
     for c in MEASURED_COLUMNS:
         v = t.measured.get(c.name)

@@ -17,9 +17,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from greenmfg.accounting.activities import MEASURED_COLUMNS, ActivityTable
+from greenmfg.accounting.activities import MEASURED_BY_NAME, MEASURED_COLUMNS, ActivityTable
 from greenmfg.accounting.flags import Flag, describe
 from greenmfg.reference.model import Factor, MethodSpec
+from greenmfg.units import conversion_factor
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,6 @@ class Inventory:
     tco2e: npt.NDArray[np.float64]  # location-based for scope 2 lines
     tco2e_market: npt.NDArray[np.float64]
     energy_tce: npt.NDArray[np.float64]
-    mwh: npt.NDArray[np.float64]
-    fuel_gj: npt.NDArray[np.float64]
-    biogenic_fuel: npt.NDArray[np.bool_]
     group: npt.NDArray[np.intp]
     groups: list[FactorSet]
     flags: npt.NDArray[np.int64]
@@ -211,6 +209,7 @@ class Inventory:
         if prod.empty:
             return []
         site = df.groupby(["site", "year"])[["energy_tce", "counted_tco2e"]].sum()
+        tce_to_kgce = conversion_factor("tce", "kgce")
         out = []
         sums = prod.groupby(["site", "year", "item", "unit"])["amount"].sum()
         for key, amount in sums.items():
@@ -225,7 +224,7 @@ class Inventory:
                     "output": float(amount),
                     "unit": unit,
                     "energy_tce_per_unit": float(e / amount) if amount else None,
-                    "kgce_per_unit": float(e * 1000 / amount) if amount else None,
+                    "kgce_per_unit": float(e * tce_to_kgce / amount) if amount else None,
                     "tco2e_per_unit": float(c / amount) if amount else None,
                 }
             )
@@ -263,31 +262,23 @@ class Inventory:
             for c in MEASURED_COLUMNS
             if c.name in t.measured and not math.isnan(t.measured[c.name][i])
         }
-        overridden = {
-            "ncv": "ncv",
-            "carbon_content": "carbon_content",
-            "oxidation_rate": "oxidation_rate",
-        }
-        factors = []
-        for f in fs.factors:
-            if f.parameter in overridden and f.parameter in measured:
-                continue
-            factors.append(f.as_dict())
+        overridden = {"ncv", "carbon_content", "oxidation_rate"}
+        factors = [
+            f.as_dict()
+            for f in fs.factors
+            if not (f.parameter in overridden and f.parameter in measured)
+        ]
+        where = t.source or "records"
         for name, value in measured.items():
-            unit = next(c.unit for c in MEASURED_COLUMNS if c.name == name)
-            if not unit:
-                unit = (
-                    str(t.measured_units[f"{name}_unit"][i])
-                    if f"{name}_unit" in t.measured_units
-                    else ""
-                )
+            col = MEASURED_BY_NAME[name]
+            unit = col.unit or str(t.unit_column(col.unit_column)[i])
             factors.append(
                 {
-                    "id": f"measured/{t.source or 'records'}/row{int(t.row[i])}/{name}",
+                    "id": f"measured/{where}/row{int(t.row[i])}/{name}",
                     "parameter": name,
                     "value": value,
                     "unit": unit,
-                    "source": f"measured, {t.source or 'records'} row {int(t.row[i])}",
+                    "source": f"measured, {where} row {int(t.row[i])}",
                     "confidence": "measured",
                 }
             )
@@ -341,6 +332,7 @@ class Inventory:
 
     def to_dict(self, lines: bool = True) -> dict[str, Any]:
         """The whole inventory as JSON-ready data (see the CLI's ``--format json``)."""
+        used = self.factors_used()
         out: dict[str, Any] = {
             "method": self.method.name,
             "method_title": self.method.title,
@@ -357,10 +349,8 @@ class Inventory:
             "energy_by_carrier": self.energy_by_carrier(),
             "intensities": self.intensities(),
             "quality": self.quality_summary(),
-            "factors_used": [f.as_dict() for f in self.factors_used()],
-            "unverified_factors": [
-                f.id for f in self.factors_used() if f.source.confidence == "unverified"
-            ],
+            "factors_used": [f.as_dict() for f in used],
+            "unverified_factors": [f.id for f in used if f.source.confidence == "unverified"],
         }
         if lines:
             out["lines"] = [self.line(i) for i in range(len(self))]

@@ -278,13 +278,9 @@ def resolve_group(
         gc.sign = -1.0 if method == "carbon_fixed" else 1.0
         if ef_unit:
             gc.ef_conv = product_factor(unit, ef_unit, "t")
-        gc.formulas.append(
-            {"carbonate": "carbonate_process_co2", "carbon_fixed": "carbonate_process_co2"}.get(
-                method, "pfc_emissions" if "CF4" in rows else "carbonate_process_co2"
-            )
-        )
-        if any(g not in ("CO2",) for g in rows):
-            gc.formulas.append("pfc_emissions")
+        # E = AD x EF (x purity) for CO2; PFCs by the aluminium guideline's formula
+        non_co2 = any(gas != "CO2" for gas in rows)
+        gc.formulas.append("pfc_emissions" if non_co2 else "carbonate_process_co2")
 
     elif method == "clinker_oxides":
         gc.t_per_unit = conversion_factor(unit, "t")
