@@ -27,3 +27,6 @@ def account(ref: ReferenceData) -> Callable[..., Inventory]:
         )
 
     return run
+
+
+from infra import *  # noqa: E402, F403  (PostgreSQL, Chromium and live-server fixtures)

@@ -24,6 +24,22 @@ factors_app = typer.Typer(
     help="Browse the reference factors and their sources.", no_args_is_help=True
 )
 app.add_typer(factors_app, name="factors")
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+admin_app = typer.Typer(
+    help="Create organisations, users, roles and API tokens.", no_args_is_help=True
+)
+app.add_typer(admin_app, name="admin")
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="SQLAlchemy URL or SQLite file (default: $GREENMFG_DATABASE_URL, else ./greenmfg.db).",
+    ),
+]
 
 err = Console(stderr=True)
 out = Console()
@@ -295,68 +311,318 @@ def factors_show(
     ] = None,
 ) -> None:
     """Every factor the engine could use for ITEM, and which one it picks for YEAR and REGION."""
-    from greenmfg.accounting import AccountingOptions, ActivityTable, compute_inventory
     from greenmfg.reference import get_reference
+    from greenmfg.reference.lookup import lookup_factors
 
     ref = get_reference()
-    spec = ref.items.get(item)
-    if spec is None:
+    try:
+        found = lookup_factors(ref, item, year, region)
+    except KeyError:
         err.print(f"[red]unknown item {item!r}[/red]; see `greenmfg factors list --table items`")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
+    spec = found.spec
     out.print(
         f"[bold]{spec.item}[/bold] {spec.name_zh} / {spec.name_en} · kind {spec.kind} · "
         f"unit {spec.default_unit} · method {spec.method}"
     )
-    key = spec.factor_item
-    found = [f for (d, i, p), f in ref.fuel.items() if i == key]
-    found += [
-        f
-        for (s, y, r), f in ref.electricity.items()
-        if key == "grid_electricity"
-        and (year is None or y == year)
-        and (region is None or _region_match(ref, r, region))
-    ]
-    found += [f for i, f in ref.heat.items() if i == key]
-    found += [f for (i, g), f in ref.process.items() if i == key]
-    found += [f for (i, b, y), f in ref.energy.items() if i == key]
     tbl = Table()
     for c in ("id", "value", "unit", "source", "confidence"):
         tbl.add_column(c, overflow="fold")
-    for f in found:
+    for f in found.candidates:
         tbl.add_row(f.id, f"{f.value:g}", f.unit, f.source.label(), f.source.confidence)
     out.print(tbl)
-    if year is not None and spec.kind not in ("production",):
-        # Resolve exactly as the engine does, through a one-record inventory.
-        rec = {
-            "site": "-",
-            "year": year,
-            "kind": spec.kind,
-            "item": item,
-            "amount": 1.0,
-            "unit": spec.default_unit,
-            "region": region or "",
-        }
-        if spec.method == "clinker_oxides":
-            rec.update(cao_content=65.0, mgo_content=2.0)
-        try:
-            inv = compute_inventory(ActivityTable.from_records([rec]), ref, AccountingOptions())
-        except Exception as exc:  # show why the engine would refuse
-            err.print(f"[yellow]{exc}[/yellow]")
-            return
-        line = inv.line(0)
+    if found.refused:
+        err.print(f"[yellow]{found.refused}[/yellow]")
+        return
+    if found.picked:
         out.print(f"engine picks for {year}" + (f", {region}" if region else "") + ":")
-        for f in line["factors"]:
+        for f in found.picked:
             out.print(f"  {f['id']} = {f['value']:g} {f['unit']} ({f['confidence']})")
-        for flag in line["flags"]:
+        for flag in found.flags:
             out.print(f"  [yellow]{flag}[/yellow]")
 
 
-def _region_match(ref: Any, code: str, text: str) -> bool:
+def _open_db(database: str | None, migrate: bool = True) -> Any:
+    from greenmfg.store.db import Database, database_url
+    from greenmfg.store.migrate import upgrade
+
+    db = Database(database_url(database))
+    if migrate:
+        upgrade(db.engine)
+    return db
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOpt = None) -> None:
+    """Create or migrate the schema to the newest revision."""
+    from greenmfg.store.migrate import current_revision
+
+    db = _open_db(database)
+    out.print(
+        f"{db.engine.url.render_as_string(hide_password=True)} at revision {current_revision(db.engine)}"
+    )
+
+
+@audit_app.command("verify")
+def audit_verify(database: DatabaseOpt = None) -> None:
+    """Recompute the audit hash chain; exit 1 and name the first tampered entry if it is broken."""
+    from greenmfg.store.audit import verify_chain
+
+    db = _open_db(database, migrate=False)
+    with db.reading() as s:
+        report = verify_chain(s)
+    if report.ok:
+        out.print(
+            f"[green]audit chain intact[/green]: {report.entries} entries, head {report.head_hash[:16]}…"
+        )
+        return
+    err.print(f"[red]audit chain broken at entry {report.first_bad}[/red]: {report.problem}")
+    raise typer.Exit(1)
+
+
+def _system() -> Any:
+    from greenmfg.store.admin import SYSTEM
+
+    return SYSTEM
+
+
+@admin_app.command("create-org")
+def admin_create_org(
+    kind: Annotated[str, typer.Option(help="enterprise, park, authority or verifier")],
+    name: Annotated[str, typer.Option(help="Official (Chinese) name")],
+    region: Annotated[str, typer.Option(help="GB/T 2260 code, six digits (000000: national)")],
+    name_en: Annotated[str, typer.Option(help="English name")] = "",
+    level: Annotated[
+        str | None, typer.Option(help="authority: national, provincial, municipal, county")
+    ] = None,
+    industry: Annotated[str | None, typer.Option(help="GB/T 4754-2017 code, e.g. C3011")] = None,
+    park_id: Annotated[
+        int | None, typer.Option(help="id of the park an enterprise belongs to")
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Create an organisation."""
+    from greenmfg.store import admin
+
+    db = _open_db(database)
     try:
-        r = ref.resolve_region(text)
-    except KeyError:
-        return False
-    return bool(r and (code == r.code or code == r.parent or code == "CN"))
+        with db.writing() as s:
+            org = admin.create_organisation(
+                s,
+                _system(),
+                kind=kind,
+                name=name,
+                region_code=region,
+                name_en=name_en,
+                level=level,
+                industry_code=industry,
+                park_id=park_id,
+            )
+            out.print(f"organisation {org.id}: {org.kind} {org.name} ({org.region_code})")
+    except admin.AdminError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+
+
+@admin_app.command("create-user")
+def admin_create_user(
+    username: Annotated[str, typer.Argument()],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters"
+        ),
+    ],
+    org_id: Annotated[int | None, typer.Option(help="Organisation to join")] = None,
+    role: Annotated[
+        str | None, typer.Option(help="manager, viewer, park_admin, authority or verifier")
+    ] = None,
+    is_admin: Annotated[bool, typer.Option("--admin", help="Platform administrator")] = False,
+    display_name: Annotated[str, typer.Option()] = "",
+    database: DatabaseOpt = None,
+) -> None:
+    """Create a user, optionally with a role in an organisation."""
+    from greenmfg.store import admin
+    from greenmfg.store.auth import AuthError
+    from greenmfg.store.models import Organisation
+
+    db = _open_db(database)
+    try:
+        with db.writing() as s:
+            user = admin.create_user(
+                s,
+                _system(),
+                username=username,
+                password=password,
+                display_name=display_name,
+                is_admin=is_admin,
+            )
+            if org_id is not None or role is not None:
+                org = s.get(Organisation, org_id) if org_id is not None else None
+                if org is None or role is None:
+                    raise admin.AdminError(
+                        "--org-id and --role go together, and the organisation must exist"
+                    )
+                admin.grant(s, _system(), user, org, role)
+            out.print(
+                f"user {user.id}: {user.username}"
+                + (f" ({role} of organisation {org_id})" if role else "")
+            )
+    except (admin.AdminError, AuthError) as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+
+
+@admin_app.command("assign-verifier")
+def admin_assign_verifier(
+    verifier_id: Annotated[int, typer.Argument(help="Verification body's organisation id")],
+    enterprise_id: Annotated[int, typer.Argument(help="Enterprise id")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Assign a verification body to an enterprise."""
+    from greenmfg.store import admin
+    from greenmfg.store.models import Organisation
+
+    db = _open_db(database)
+    try:
+        with db.writing() as s:
+            v, e = s.get(Organisation, verifier_id), s.get(Organisation, enterprise_id)
+            if v is None or e is None:
+                raise admin.AdminError("no such organisation")
+            admin.assign_verifier(s, _system(), v, e)
+    except admin.AdminError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    out.print(f"verifier {verifier_id} assigned to enterprise {enterprise_id}")
+
+
+@admin_app.command("create-token")
+def admin_create_token(
+    username: Annotated[str, typer.Argument()],
+    name: Annotated[str, typer.Option(help="What the token is for")] = "cli",
+    days: Annotated[int, typer.Option(help="Valid for this many days")] = 90,
+    database: DatabaseOpt = None,
+) -> None:
+    """Create a bearer token for USERNAME (printed once; only its hash is stored)."""
+    from sqlalchemy import select
+
+    from greenmfg.store import audit
+    from greenmfg.store.auth import create_token
+    from greenmfg.store.models import User
+
+    db = _open_db(database)
+    with db.writing() as s:
+        user = s.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            err.print(f"[red]no user {username!r}[/red]")
+            raise typer.Exit(2)
+        row, secret = create_token(s, user, name, days)
+        audit.append(
+            s,
+            actor_id=None,
+            actor="system",
+            action="token.create",
+            entity="api_token",
+            entity_id=row.id,
+            payload={
+                "user": username,
+                "name": name,
+                "prefix": row.prefix,
+                "expires_at": row.expires_at,
+            },
+        )
+    typer.echo(secret)
+
+
+DEMO_FILE = "greenmfg-demo.db"
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to serve on")] = "127.0.0.1",
+    database: Annotated[
+        str, typer.Option("--database", help="SQLite file to (re)create in the current directory")
+    ] = DEMO_FILE,
+    serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding")] = True,
+) -> None:
+    """Create a fresh demo database (an industrial park, ~30 enterprises, authorities, a verifier,
+    three years of data) in the current directory and serve it."""
+    from rich.progress import Progress
+
+    from greenmfg.store.db import Database
+    from greenmfg.store.migrate import upgrade
+    from greenmfg.store.seed import seed_demo
+
+    path = Path(database)
+    if "://" in database:
+        err.print("[red]--database takes a SQLite file name for the demo[/red]")
+        raise typer.Exit(2)
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        p.unlink(missing_ok=True)
+    url = f"sqlite:///{path.resolve()}"
+    db = Database(url)
+    upgrade(db.engine)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("seeding the demo park", total=None)
+
+        def step(stage: str, done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total, description=f"seeding {stage}")
+
+        ds = seed_demo(db, progress=step)
+    tbl = Table(title=f"greenmfg demo: {path.resolve()}")
+    for c in ("login", "password", "role"):
+        tbl.add_column(c)
+    shown = [
+        u for u in ds.users if not u.username.startswith("ent") or u.username in ("ent01", "ent02")
+    ]
+    for u in shown:
+        roles = (
+            ", ".join(f"{r} of {ds.org(k).name}" for k, r in u.memberships)
+            or "platform administrator"
+        )
+        tbl.add_row(u.username, u.password, roles)
+    out.print(tbl)
+    out.print(
+        f"… and ent03 to ent{len(ds.enterprises):02d}, one manager per enterprise, same password."
+    )
+    out.print(f"[bold]Open http://{host}:{port}/[/bold]  (API docs at http://{host}:{port}/docs)")
+    if serve_:
+        import uvicorn
+
+        from greenmfg.api.app import create_app
+
+        uvicorn.run(create_app(db=db), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    database: DatabaseOpt = None,
+    migrate: Annotated[bool, typer.Option(help="Migrate the schema before starting")] = True,
+) -> None:
+    """Run the production server (uvicorn) on the configured database."""
+    import os
+
+    import uvicorn
+
+    from greenmfg.store.db import database_url
+
+    url = database_url(database)
+    if migrate:
+        _open_db(url).dispose()
+    os.environ["GREENMFG_DATABASE_URL"] = url  # the workers build their app from the environment
+    uvicorn.run(
+        "greenmfg.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
 
 
 def main() -> None:  # pragma: no cover

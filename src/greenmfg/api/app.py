@@ -1,0 +1,131 @@
+"""The FastAPI application: ``create_app()`` is the factory uvicorn runs (``--factory``)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import select
+from starlette.middleware.sessions import SessionMiddleware
+
+from greenmfg import __version__
+from greenmfg.api.config import Settings
+from greenmfg.store.activities import Conflict, ImportProblems
+from greenmfg.store.admin import AdminError
+from greenmfg.store.auth import AuthError, RateLimited
+from greenmfg.store.db import Database, database_url
+from greenmfg.store.migrate import current_revision, head_revision
+from greenmfg.store.models import Setting
+from greenmfg.store.scope import Forbidden, NotFound
+
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+
+
+def session_secret(db: Database, configured: str) -> str:
+    """The configured secret, else one generated on first start and kept in the database (so
+    that every worker and every restart signs sessions alike)."""
+    if configured:
+        return configured
+    with db.writing() as s:
+        row = s.get(Setting, "session_secret")
+        if row is None:
+            row = Setting(key="session_secret", value=secrets.token_urlsafe(48))
+            s.add(row)
+        return row.value
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+    db = db or Database(database_url(settings.database_url or None))
+    rev, head = current_revision(db.engine), head_revision()
+    if rev != head:
+        raise RuntimeError(
+            f"database {db.engine.url.render_as_string(hide_password=True)} is at schema revision "
+            f"{rev or '(empty)'}, the code needs {head}: run `greenmfg db upgrade` first"
+        )
+    app = FastAPI(
+        title="greenmfg",
+        version=__version__,
+        summary="Carbon and energy accounting platform for green manufacturing",
+        docs_url="/docs",
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.db = db
+    app.state.settings = settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(db, settings.secret_key),
+        session_cookie="greenmfg_session",
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    _errors(app)
+
+    from greenmfg.api.routes import router as api_router
+
+    app.include_router(api_router, prefix="/api/v1")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> PlainTextResponse:
+        with db.reading() as s:
+            s.scalar(select(1))
+        return PlainTextResponse("ok")
+
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    try:
+        from greenmfg.web.routes import router as web_router
+    except ImportError:  # the web layer is optional for API-only deployments
+        web_router = None
+    if web_router is not None:
+        app.include_router(web_router)
+    return app
+
+
+def _errors(app: FastAPI) -> None:
+    def handler(status: int):  # type: ignore[no-untyped-def]
+        async def h(request: Request, exc: Exception) -> JSONResponse:
+            return JSONResponse({"detail": str(exc)}, status_code=status)
+
+        return h
+
+    app.add_exception_handler(NotFound, handler(404))
+    app.add_exception_handler(Forbidden, handler(403))
+    app.add_exception_handler(Conflict, handler(409))
+    app.add_exception_handler(AdminError, handler(422))
+    app.add_exception_handler(AuthError, handler(422))
+
+    async def rate_limited(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RateLimited)
+        return JSONResponse(
+            {"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)}
+        )
+
+    async def problems(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ImportProblems)
+        return JSONResponse(
+            {
+                "detail": f"{len(exc.problems)} problem(s); nothing was stored",
+                "problems": [
+                    {"row": p.row, "column": p.column, "message": p.message, "where": m}
+                    for p, m in zip(exc.problems, exc.messages, strict=False)
+                ],
+            },
+            status_code=422,
+        )
+
+    app.add_exception_handler(RateLimited, rate_limited)
+    app.add_exception_handler(ImportProblems, problems)

@@ -1,0 +1,294 @@
+"""SQLAlchemy 2 models of the platform: tenants, people, activity data, results and the audit chain.
+
+Timestamps are stored as UTC ISO-8601 strings so that the audit hash of a row is identical on
+SQLite and PostgreSQL. Amounts keep the unit they were reported in; the accounting core converts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
+
+# Named constraints so that Alembic migrations are stable across SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ORG_KINDS = ("enterprise", "park", "authority", "verifier")
+AUTHORITY_LEVELS = ("national", "provincial", "municipal", "county")
+ROLES = ("manager", "viewer", "park_admin", "authority", "verifier")
+STATUSES = ("draft", "submitted", "verified", "returned")
+
+
+def utcnow() -> str:
+    """Now, UTC, ISO-8601 with seconds (the stored form of every timestamp)."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Organisation(Base):
+    """An enterprise, an industrial park, an authority (with its level) or a verification body.
+
+    ``region_code`` is a GB/T 2260 code (six digits, ``000000`` for the national level);
+    ``industry_code`` a GB/T 4754-2017 class (e.g. ``C3011``) for enterprises.
+    """
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    level: Mapped[str | None] = mapped_column(String(16))
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    industry_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    park_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(back_populates="org", order_by="Site.code")
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    __table_args__ = (UniqueConstraint("org_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(String(6))
+
+    org: Mapped[Organisation] = relationship(back_populates="sites")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str] = mapped_column(String(8), default="zh")
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+
+class Membership(Base):
+    """A user's role in an organisation (see :data:`ROLES`)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "org_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    org: Mapped[Organisation] = relationship()
+
+
+class VerifierAssignment(Base):
+    """A verification body assigned to an enterprise."""
+
+    __tablename__ = "verifier_assignments"
+    __table_args__ = (UniqueConstraint("verifier_org_id", "enterprise_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verifier_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+
+class ReportingPeriod(Base):
+    """An enterprise's reporting year: its current activity version and workflow status."""
+
+    __tablename__ = "reporting_periods"
+    __table_args__ = (UniqueConstraint("org_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activity_versions.id", use_alter=True)
+    )
+    output_value: Mapped[float | None] = mapped_column(Float)  # industrial output [10^4 CNY]
+
+    org: Mapped[Organisation] = relationship()
+
+
+class ActivityVersion(Base):
+    """One immutable version of a period's activity records (an import or a correction)."""
+
+    __tablename__ = "activity_versions"
+    __table_args__ = (UniqueConstraint("period_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    source_name: Mapped[str] = mapped_column(String(255), default="")
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+
+class ActivityRecord(Base):
+    """An activity row as reported (amount in its own unit, measured parameters in ``measured``)."""
+
+    __tablename__ = "activity_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("activity_versions.id"), index=True)
+    row: Mapped[int] = mapped_column(Integer)
+    site: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    item: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(32), default="")
+    measured: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class InventoryResult(Base):
+    """A computed inventory, with the reference edition and engine version that produced it."""
+
+    __tablename__ = "inventories"
+    __table_args__ = (Index("ix_inventories_version_method", "version_id", "method"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("activity_versions.id"))
+    method: Mapped[str] = mapped_column(String(16))
+    gwp_set: Mapped[str] = mapped_column(String(8))
+    energy_basis: Mapped[str] = mapped_column(String(16))
+    grid_series: Mapped[str] = mapped_column(String(32))
+    reference_edition: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str] = mapped_column(String(32))
+    computed_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    total_tco2e: Mapped[float] = mapped_column(Float)
+    scope1_tco2e: Mapped[float] = mapped_column(Float)
+    scope2_location_tco2e: Mapped[float] = mapped_column(Float)
+    scope2_market_tco2e: Mapped[float] = mapped_column(Float)
+    energy_tce: Mapped[float] = mapped_column(Float)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    lines: Mapped[list[Any]] = deferred(mapped_column(JSON))
+
+
+class Submission(Base):
+    """A period submitted for verification, and the verifier's decision."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("activity_versions.id"))
+    inventory_id: Mapped[int] = mapped_column(ForeignKey("inventories.id"))
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[str | None] = mapped_column(String(32))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored, the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    expires_at: Mapped[str | None] = mapped_column(String(32))
+    revoked_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class LoginAttempt(Base):
+    """Failed logins, shared by all workers, for rate limiting."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+
+class AuditEntry(Base):
+    """One link of the hash chain: ``hash = SHA-256(canonical JSON of the row with prev_hash)``."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    org_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON text, hashed byte for byte
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's head (one row), locked by every append so that the chain never forks."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+
+
+class Setting(Base):
+    """Installation settings kept in the database (e.g. the generated session secret)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
