@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from world import ENTERPRISES, USERS, World, build_world
 
 from greenmfg.api.app import create_app
+from world import ENTERPRISES, USERS, World, build_world
 
 ALL = set(ENTERPRISES)
 READ = {

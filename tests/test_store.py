@@ -12,7 +12,6 @@ from alembic.runtime.migration import MigrationContext
 from openpyxl import Workbook
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
-from world import World, build_world, cement_table
 
 from greenmfg.cli import app as cli
 from greenmfg.reference.loader import get_reference
@@ -38,6 +37,7 @@ from greenmfg.store.models import (
     Site,
     Submission,
 )
+from world import World, build_world, cement_table
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -195,7 +195,7 @@ def _records(world: World, org_id: int) -> list[dict[str, Any]]:
 
 
 def _good_csv() -> bytes:
-    return "site,year,kind,item,amount,unit\nkiln,2023,fuel,bituminous_coal,1000,t\n".encode()
+    return b"site,year,kind,item,amount,unit\nkiln,2023,fuel,bituminous_coal,1000,t\n"
 
 
 def verify_chain_ok(world: World) -> bool:
