@@ -557,3 +557,22 @@ def test_carbon_fixed_in_steel_is_deducted_from_a_measured_carbon_fraction(accou
     assert inv.totals()["scope1_tco2e"] == pytest.approx(
         10 * 3.663 - 1000 * 0.002 * C_TO_CO2, rel=REL
     )
+
+
+def test_carbon_fixed_alone_uses_its_measured_carbon_fraction(account):
+    # regression: with no other process item carrying a default CO2 factor in the table, the
+    # measured carbon fraction of crude steel was skipped and the deduction silently became 0.
+    # Steel guideline carbon balance: - 2000 t crude steel x 0.15 % C x 44/12 = -11.0 tCO2
+    inv = account(
+        [
+            {
+                "kind": "process",
+                "item": "crude_steel_carbon",
+                "amount": 2000,
+                "unit": "t",
+                "carbon_fraction": 0.15,
+            },
+        ]
+    )
+    assert inv.totals()["scope1_tco2e"] == pytest.approx(-2000 * 0.0015 * 44 / 12, rel=REL)
+    assert inv.totals()["scope1_tco2e"] == pytest.approx(-11.0, rel=REL)

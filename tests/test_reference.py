@@ -108,3 +108,23 @@ def test_loader_rejects_duplicates(tmp_path):
 def test_edition_changes_with_the_data(tmp_path, ref):
     root = _broken_copy(tmp_path, "heat_factors", "0.11,", "0.12,")
     assert load_reference(root).edition != ref.edition
+
+
+def test_industry_and_place_names_cover_the_demo(ref):
+    from greenmfg.demo.dataset import demo_dataset
+
+    ds = demo_dataset()
+    for org in ds.orgs:
+        if org.industry_code:
+            # a class label exists for every demo class (not only its division's)
+            assert org.industry_code in ref.industries, org.industry_code
+            assert ref.industries[org.industry_code].level == "class"
+        assert ref.place_name(org.region_code) != org.region_code, org.region_code
+    # GB/T 4754-2017 division 30 and class 3011; a class without its own row names its division
+    assert ref.industry_name("C30") == "非金属矿物制品业"
+    assert ref.industry_name("C3011", "en") == "Cement"
+    assert ref.industry_name("C3099") == "非金属矿物制品业"
+    # a county without a row is named by its prefecture, a prefecture without one by its province
+    assert ref.place_name("320507") == "苏州市"
+    assert ref.place_name("330100") == "浙江省"
+    assert all(label.source.confidence in ("official", "secondary") for label in ref.industries.values())

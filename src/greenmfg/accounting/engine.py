@@ -221,13 +221,16 @@ def compute_inventory(
     purity = np.where(col("purity_applies") > 0, np.where(np.isnan(pur_m), 1.0, pur_m), 1.0)
     ef_like = mask("carbonate") | mask("emission_factor") | mask("carbon_fixed")
     sign = col("sign")
+    # a measured carbon fraction replaces the default CO2 factor: E = AD x C x 44/12; applied
+    # outside the loop over the reference gases, since an item may have no default row at all
+    cf_m = measured("carbon_fraction")
+    by_fraction = ef_like & ~has_ef & ~np.isnan(cf_m)
+    co2 += np.where(by_fraction, tonnes * np.nan_to_num(cf_m) * c2co2 * sign, 0.0)
     for gas in sorted({g for gc in groups for g in gc.gas_t_per_t}):
         per_t = np.array([gc.gas_t_per_t.get(gas, 0.0) for gc in groups], dtype=_FLOAT)[gcode]
         mass = tonnes * per_t * purity * sign
         if gas == "CO2":
-            cf_m = measured("carbon_fraction")
-            mass = np.where(ef_like & ~np.isnan(cf_m), tonnes * cf_m * c2co2 * sign, mass)
-            co2 += np.where(ef_like & ~has_ef, mass, 0.0)
+            co2 += np.where(ef_like & ~has_ef & ~by_fraction, mass, 0.0)
         else:
             gases[gas] = gases.get(gas, np.zeros(n)) + np.where(ef_like, mass, 0.0)
     co2 += np.where(ef_like & has_ef, ef_t * purity * sign, 0.0)

@@ -25,6 +25,7 @@ from greenmfg.reference.model import (
     Category,
     Factor,
     ItemSpec,
+    Label,
     MethodSpec,
     ReferenceData,
     Region,
@@ -54,6 +55,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "energy_coefficients": ("item", "basis", "data_year", "value", "unit"),
     "constants": ("name", "value", "unit"),
     "formulas": ("formula_id", "expression"),
+    "industries": ("industry_code", "level", "name_zh", "name_en"),
+    "places": ("region_code", "level", "name_zh", "name_en"),
 }
 
 # Dimension each parameter's unit must have, checked with pint at load time.
@@ -391,9 +394,24 @@ def load_reference(root: Traversable | None = None) -> ReferenceData:
         methods=_load_methods(root),
         edition=_edition(root),
         region_aliases=aliases,
+        industries=_load_labels(root, "industries", "industry_code"),
+        places=_load_labels(root, "places", "region_code"),
     )
     _cross_check(data)
     return data
+
+
+def _load_labels(root: Traversable, name: str, key: str) -> dict[str, Label]:
+    out: dict[object, object] = {}
+    for row in _rows(root, name):
+        code = row[key].strip()
+        if not code:
+            raise row.fail(key, "a code")
+        label = Label(
+            code, row["level"].strip(), row["name_zh"].strip(), row["name_en"].strip(), row.source()
+        )
+        _unique(out, code, row, key, label)
+    return out  # type: ignore[return-value]
 
 
 def _fuel_dims(row: Row) -> tuple[str, ...]:

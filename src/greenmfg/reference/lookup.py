@@ -12,7 +12,9 @@ from greenmfg.reference.model import Factor, ItemSpec, ReferenceData
 
 # The clinker formula needs CaO/MgO contents; the look-up shows the factors for a typical
 # measured composition only to name them (the values come from the record in real use).
-_PLACEHOLDER_INPUTS: dict[str, dict[str, float]] = {"clinker_oxides": {"cao_content": 65.0, "mgo_content": 2.0}}
+_PLACEHOLDER_INPUTS: dict[str, dict[str, float]] = {
+    "clinker_oxides": {"cao_content": 65.0, "mgo_content": 2.0}
+}
 
 
 @dataclass

@@ -78,6 +78,20 @@ class ItemSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Label:
+    """A display name of a code (GB/T 4754 industry, GB/T 2260 prefecture or county)."""
+
+    code: str
+    level: str
+    name_zh: str
+    name_en: str
+    source: Source
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+
+@dataclass(frozen=True, slots=True)
 class Region:
     """A GB/T 2260 province, an MEE/NBS grid region, or the nation."""
 
@@ -133,6 +147,32 @@ class ReferenceData:
     methods: Mapping[str, MethodSpec]
     edition: str
     region_aliases: Mapping[str, str] = field(default_factory=dict)
+    industries: Mapping[str, Label] = field(default_factory=dict)  # GB/T 4754 code
+    places: Mapping[str, Label] = field(default_factory=dict)  # GB/T 2260 prefecture/county code
+
+    def industry_name(self, code: str | None, lang: str = "zh") -> str:
+        """The name of a GB/T 4754 code, or of its nearest named parent (class -> division),
+        or the code itself."""
+        if not code:
+            return ""
+        for k in (code, code[:3], code[:1]):
+            label = self.industries.get(k)
+            if label is not None:
+                return label.name(lang)
+        return code
+
+    def place_name(self, code: str | None, lang: str = "zh") -> str:
+        """The name of a GB/T 2260 code: the place itself, else its prefecture, else its province,
+        else the code."""
+        if not code:
+            return ""
+        label = self.places.get(code) or self.places.get(code[:4] + "00")
+        if label is not None:
+            return label.name(lang)
+        province = self.regions.get(code[:2] + "0000")
+        if province is not None:
+            return province.name_en if lang == "en" else province.name_zh
+        return code
 
     def constant(self, name: str) -> Factor:
         """A named constant (``constants.csv``), e.g. ``co2_per_carbon`` (44/12)."""
