@@ -292,3 +292,25 @@ def test_concurrent_writers_keep_one_chain(world: World) -> None:
             select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "comment.add")
         )
     assert r.ok and comments == 32
+
+
+def test_migrations_downgrade_to_empty_and_back(url: str) -> None:
+    from sqlalchemy import inspect
+
+    from greenmfg.store.db import Database
+    from greenmfg.store.migrate import alembic_config, upgrade
+
+    db = Database(url)
+    upgrade(db.engine)
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"organisations", "audit_log", "inventories", "activity_records"} <= tables
+    from alembic import command
+
+    cfg = alembic_config(url)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+    upgrade(db.engine)
+    assert current_revision(db.engine) == head_revision()
+    db.dispose()
