@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, StatementError
 from starlette.middleware.sessions import SessionMiddleware
 
 from greenmfg import __version__
@@ -95,6 +100,18 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     return app
 
 
+def _json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities as strings: a request carrying them is answered with a
+    422 that names them, which strict JSON could not otherwise encode."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def _errors(app: FastAPI) -> None:
     def handler(status: int):  # type: ignore[no-untyped-def]
         async def h(request: Request, exc: Exception) -> JSONResponse:
@@ -127,5 +144,24 @@ def _errors(app: FastAPI) -> None:
             status_code=422,
         )
 
+    async def integrity(request: Request, exc: Exception) -> JSONResponse:
+        # a race between two writers on a unique key: the loser gets a conflict, not a 500
+        return JSONResponse(
+            {"detail": "conflicts with data stored meanwhile; reload and retry"}, status_code=409
+        )
+
+    async def overflow(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, StatementError) and not isinstance(exc.orig, OverflowError):
+            raise exc
+        return JSONResponse({"detail": "a number is out of range"}, status_code=422)
+
+    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(IntegrityError, integrity)
+    app.add_exception_handler(StatementError, overflow)
+    app.add_exception_handler(OverflowError, overflow)
     app.add_exception_handler(RateLimited, rate_limited)
     app.add_exception_handler(ImportProblems, problems)

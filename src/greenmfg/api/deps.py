@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from greenmfg.reference.loader import get_reference
@@ -23,6 +23,17 @@ from greenmfg.store.models import User
 from greenmfg.store.scope import Principal, load_principal
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+# Ids are PostgreSQL integers; bounding them in the API keeps an out-of-range number a 422 on
+# every database instead of an overflow inside the driver.
+MAX_ID = 2**31 - 1
+OrgId = Annotated[int, Path(ge=1, le=MAX_ID, description="Organisation id")]
+YearPath = Annotated[int, Path(ge=1900, le=2100, description="Reporting year")]
+OptId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+OptVersion = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Version (default: current)")]
+OptYear = Annotated[
+    int | None, Query(ge=1900, le=2100, description="Reporting year (default: latest)")
+]
 
 
 def get_db(request: Request) -> Database:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -105,15 +105,18 @@ class YearSummary(BaseModel):
     energy_tce: float | None
 
 
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+
+
 class RecordIn(BaseModel):
-    row: int = Field(ge=1)
+    row: int = Field(ge=1, le=10_000_000)
     site: str = Field(min_length=1, max_length=64)
     kind: str = Field(min_length=1, max_length=32)
     item: str = Field(min_length=1, max_length=64)
-    amount: float
+    amount: FiniteFloat
     unit: str = Field(min_length=1, max_length=32)
     region: str = Field(default="", max_length=32)
-    measured: dict[str, float | str] = Field(default_factory=dict)
+    measured: dict[str, FiniteFloat | str] = Field(default_factory=dict)
 
 
 class RecordPublic(RecordIn):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greenmfg.store import audit
+from greenmfg.store.activities import Conflict
 from greenmfg.store.auth import hash_password
 from greenmfg.store.models import (
     AUTHORITY_LEVELS,
@@ -133,6 +134,8 @@ def create_site(
     region_code: str | None = None,
 ) -> Site:
     region = region_code or org.region_code
+    if session.scalars(select(Site.id).where(Site.org_id == org.id, Site.code == code)).first():
+        raise Conflict(f"site {code!r} already exists for organisation {org.id}")
     if not REGION.fullmatch(region):
         raise AdminError(f"region_code {region!r}: expected a six-digit GB/T 2260 code")
     site = Site(org_id=org.id, code=code, name=name, region_code=region)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 from sqlalchemy import select
 
-from greenmfg.api.deps import DbDep, PrincipalDep, ReadSession, RefDep
+from greenmfg.api.deps import DbDep, OptVersion, OrgId, PrincipalDep, ReadSession, RefDep, YearPath
 from greenmfg.api.schemas import (
     Correction,
     ImportPublic,
@@ -34,13 +34,13 @@ PROBLEMS = {422: {"model": ProblemsPublic, "description": "every problem, locate
     summary="Import an activity file (CSV or xlsx), one new version per year it contains",
 )
 async def upload_activities(
-    org_id: int,
+    org_id: OrgId,
     principal: PrincipalDep,
     db: DbDep,
     ref: RefDep,
     file: Annotated[UploadFile, File(description="CSV (UTF-8) or xlsx with a sheet `activities`")],
     reason: Annotated[str, Form(max_length=2000)] = "",
-    year: Annotated[int | None, Form()] = None,
+    year: Annotated[int | None, Form(ge=1900, le=2100)] = None,
 ) -> ImportPublic:
     data = await file.read()
     from starlette.concurrency import run_in_threadpool
@@ -62,7 +62,11 @@ async def upload_activities(
     summary="Activity records of the current (or a given) version",
 )
 def list_records(
-    org_id: int, year: int, principal: PrincipalDep, s: ReadSession, version: int | None = None
+    org_id: OrgId,
+    year: YearPath,
+    principal: PrincipalDep,
+    s: ReadSession,
+    version: OptVersion = None,
 ) -> list[RecordPublic]:
     require(s, principal, org_id, Access.read)
     period = get_period(s, org_id, year)
@@ -102,7 +106,7 @@ def list_records(
     summary="Correct the year's records: stored as a new version with its reason",
 )
 def correct(
-    org_id: int, year: int, body: Correction, principal: PrincipalDep, db: DbDep, ref: RefDep
+    org_id: OrgId, year: YearPath, body: Correction, principal: PrincipalDep, db: DbDep, ref: RefDep
 ) -> VersionPublic:
     with db.writing() as s:
         v = correct_records(

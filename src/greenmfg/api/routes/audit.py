@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from greenmfg.api.deps import PrincipalDep, ReadSession
+from greenmfg.api.deps import MAX_ID, OptId, PrincipalDep, ReadSession
 from greenmfg.api.schemas import AuditEntryPublic, AuditVerifyPublic
 from greenmfg.store.audit import verify_chain
 from greenmfg.store.models import AuditEntry, Organisation
@@ -30,8 +30,8 @@ def verify(principal: PrincipalDep, s: ReadSession) -> AuditVerifyPublic:
 def entries(
     principal: PrincipalDep,
     s: ReadSession,
-    org_id: int | None = None,
-    after: int = Query(0, ge=0),
+    org_id: OptId = None,
+    after: int = Query(0, ge=0, le=MAX_ID),
     limit: int = Query(200, ge=1, le=2000),
 ) -> list[AuditEntry]:
     stmt = select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(limit)

@@ -5,7 +5,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from greenmfg.api.deps import PrincipalDep, ReadSession, RefDep
+from greenmfg.api.deps import MAX_ID, OptVersion, OrgId, PrincipalDep, ReadSession, RefDep, YearPath
 from greenmfg.api.schemas import InventoryPublic, LinesPublic, Method, YearSummary
 from greenmfg.store.activities import DEFAULT_METHOD, get_period
 from greenmfg.store.models import ActivityVersion, InventoryResult
@@ -24,7 +24,7 @@ NF = {404: {"description": "not found"}}
     summary="Reporting years with status and totals",
 )
 def years(
-    org_id: int, principal: PrincipalDep, s: ReadSession, method: Method = DEFAULT_METHOD
+    org_id: OrgId, principal: PrincipalDep, s: ReadSession, method: Method = DEFAULT_METHOD
 ) -> list[YearSummary]:
     data = enterprise_years(s, principal, org_id, method)
     return [
@@ -76,12 +76,12 @@ def _inventory(
     summary="The stored inventory with its reference edition, engine version and factors",
 )
 def inventory(
-    org_id: int,
-    year: int,
+    org_id: OrgId,
+    year: YearPath,
     principal: PrincipalDep,
     s: ReadSession,
     method: Method = DEFAULT_METHOD,
-    version: int | None = None,
+    version: OptVersion = None,
 ) -> InventoryPublic:
     inv, v = _inventory(s, principal, org_id, year, method, version)
     return InventoryPublic(
@@ -110,15 +110,15 @@ def inventory(
     summary="Inventory lines (inputs echoed, factors with sources, formula, flags), filterable",
 )
 def lines(
-    org_id: int,
-    year: int,
+    org_id: OrgId,
+    year: YearPath,
     principal: PrincipalDep,
     s: ReadSession,
     method: Method = DEFAULT_METHOD,
-    version: int | None = None,
+    version: OptVersion = None,
     category: str | None = None,
     site: str | None = None,
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
     limit: int = Query(200, ge=1, le=5000),
 ) -> LinesPublic:
     inv, _v = _inventory(s, principal, org_id, year, method, version, lines=True)
@@ -137,14 +137,14 @@ def lines(
     summary="The inventory report as an Excel workbook",
 )
 def export_xlsx(
-    org_id: int,
-    year: int,
+    org_id: OrgId,
+    year: YearPath,
     principal: PrincipalDep,
     s: ReadSession,
     ref: RefDep,
     method: Method = DEFAULT_METHOD,
     lang: str = Query("zh", pattern="^(zh|en)$"),
-    version: int | None = None,
+    version: OptVersion = None,
 ) -> Response:
     wb = inventory_workbook(s, ref, principal, org_id, year, method, lang, version)
     return Response(

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from greenmfg.api.deps import DbDep, PrincipalDep, ReadSession
+from greenmfg.api.deps import MAX_ID, DbDep, OrgId, PrincipalDep, ReadSession
 from greenmfg.api.schemas import OrganisationCreate, OrganisationPublic, SiteCreate, SitePublic
 from greenmfg.store import admin
 from greenmfg.store.models import Organisation, Site
@@ -21,8 +23,8 @@ def list_organisations(
     principal: PrincipalDep,
     s: ReadSession,
     kind: str | None = None,
-    offset: int = 0,
-    limit: int = 500,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[Organisation]:
     stmt = visible_organisations(principal)
     if kind:
@@ -35,7 +37,7 @@ def list_organisations(
     response_model=OrganisationPublic,
     responses={404: {"description": "not found"}},
 )
-def get_organisation(org_id: int, principal: PrincipalDep, s: ReadSession) -> Organisation:
+def get_organisation(org_id: OrgId, principal: PrincipalDep, s: ReadSession) -> Organisation:
     org = s.scalars(visible_organisations(principal).where(Organisation.id == org_id)).first()
     if org is None:
         raise NotFound(f"organisation {org_id} not found")
@@ -61,13 +63,13 @@ def create_organisation(
     response_model=list[SitePublic],
     responses={404: {"description": "not found"}},
 )
-def list_sites(org_id: int, principal: PrincipalDep, s: ReadSession) -> list[Site]:
+def list_sites(org_id: OrgId, principal: PrincipalDep, s: ReadSession) -> list[Site]:
     require(s, principal, org_id, Access.read)
     return list(s.scalars(select(Site).where(Site.org_id == org_id).order_by(Site.code)))
 
 
 @router.post("/organisations/{org_id}/sites", response_model=SitePublic, status_code=201)
-def create_site(org_id: int, body: SiteCreate, principal: PrincipalDep, db: DbDep) -> Site:
+def create_site(org_id: OrgId, body: SiteCreate, principal: PrincipalDep, db: DbDep) -> Site:
     with db.writing() as s:
         org = require(s, principal, org_id, Access.write)
         return admin.create_site(s, principal, org, body.code, body.name, body.region_code)

@@ -4,7 +4,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Query
 
-from greenmfg.api.deps import PrincipalDep, ReadSession
+from greenmfg.api.deps import OptId, OptYear, PrincipalDep, ReadSession
 from greenmfg.api.schemas import Method, PortfolioPublic
 from greenmfg.store.activities import DEFAULT_METHOD
 from greenmfg.store.queries import SORTABLE, portfolio
@@ -20,7 +20,7 @@ router = APIRouter(tags=["portfolio"])
 def get_portfolio(
     principal: PrincipalDep,
     s: ReadSession,
-    year: int | None = None,
+    year: OptYear = None,
     method: Method = DEFAULT_METHOD,
     industry: str = Query("", max_length=5, description="GB/T 4754 code prefix, e.g. C30"),
     region: str = Query(
@@ -28,7 +28,7 @@ def get_portfolio(
     ),
     status: str = Query("", pattern="^(|draft|submitted|verified|returned|none)$"),
     q: str = Query("", max_length=100),
-    park_id: int | None = None,
+    park_id: OptId = None,
     sort: str = Query("total_tco2e", pattern="^(" + "|".join(SORTABLE) + ")$"),
     desc: bool = True,
 ) -> PortfolioPublic:

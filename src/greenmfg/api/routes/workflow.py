@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from greenmfg.api.deps import DbDep, PrincipalDep, ReadSession
+from greenmfg.api.deps import DbDep, OrgId, PrincipalDep, ReadSession, YearPath
 from greenmfg.api.schemas import CommentIn, CommentPublic, Note, SubmissionPublic, WorkflowPublic
 from greenmfg.store import workflow
 from greenmfg.store.models import Submission
@@ -20,7 +20,9 @@ R = {
 @router.get(
     "/enterprises/{org_id}/years/{year}/workflow", response_model=WorkflowPublic, responses=R
 )
-def detail(org_id: int, year: int, principal: PrincipalDep, s: ReadSession) -> WorkflowPublic:
+def detail(
+    org_id: OrgId, year: YearPath, principal: PrincipalDep, s: ReadSession
+) -> WorkflowPublic:
     d = period_detail(s, principal, org_id, year)
     if d["period"] is None:
         raise NotFound(f"no {year} data for enterprise {org_id}")
@@ -66,7 +68,9 @@ def detail(org_id: int, year: int, principal: PrincipalDep, s: ReadSession) -> W
     responses=R,
     summary="Submit the year's current version for verification",
 )
-def submit(org_id: int, year: int, body: Note, principal: PrincipalDep, db: DbDep) -> Submission:
+def submit(
+    org_id: OrgId, year: YearPath, body: Note, principal: PrincipalDep, db: DbDep
+) -> Submission:
     with db.writing() as s:
         return workflow.submit(s, principal, org_id, year, body.note)
 
@@ -77,7 +81,9 @@ def submit(org_id: int, year: int, body: Note, principal: PrincipalDep, db: DbDe
     responses=R,
     summary="Verifier: mark verified",
 )
-def verify(org_id: int, year: int, body: Note, principal: PrincipalDep, db: DbDep) -> Submission:
+def verify(
+    org_id: OrgId, year: YearPath, body: Note, principal: PrincipalDep, db: DbDep
+) -> Submission:
     with db.writing() as s:
         return workflow.decide(s, principal, org_id, year, "verify", body.note)
 
@@ -88,7 +94,9 @@ def verify(org_id: int, year: int, body: Note, principal: PrincipalDep, db: DbDe
     responses=R,
     summary="Verifier: return with a note",
 )
-def return_(org_id: int, year: int, body: Note, principal: PrincipalDep, db: DbDep) -> Submission:
+def return_(
+    org_id: OrgId, year: YearPath, body: Note, principal: PrincipalDep, db: DbDep
+) -> Submission:
     with db.writing() as s:
         return workflow.decide(s, principal, org_id, year, "return", body.note)
 
@@ -100,7 +108,7 @@ def return_(org_id: int, year: int, body: Note, principal: PrincipalDep, db: DbD
     responses=R,
 )
 def comment(
-    org_id: int, year: int, body: CommentIn, principal: PrincipalDep, db: DbDep
+    org_id: OrgId, year: YearPath, body: CommentIn, principal: PrincipalDep, db: DbDep
 ) -> CommentPublic:
     with db.writing() as s:
         c = workflow.add_comment(s, principal, org_id, year, body.body)
