@@ -152,3 +152,34 @@ def test_unsupported_file_type(tmp_path, ref):
     assert problems(write(tmp_path, "x", "act.json"), ref) == [
         "act.json, row 0, column 'file': unsupported file type '.json'; expected .csv or .xlsx"
     ]
+
+
+def test_absurd_magnitudes_are_refused_before_they_overflow(tmp_path, ref):
+    # regression (found by fuzzing the API): 1e308 t of coal made the totals infinite
+    from greenmfg.accounting.activities import ActivityTable
+    from greenmfg.accounting.validate import validate_activities
+
+    table = ActivityTable.from_records(
+        [
+            {
+                "site": "a",
+                "year": 2023,
+                "kind": "fuel",
+                "item": "diesel",
+                "amount": 1e308,
+                "unit": "t",
+            },
+            {
+                "site": "a",
+                "year": 2023,
+                "kind": "fuel",
+                "item": "diesel",
+                "amount": 5,
+                "unit": "t",
+                "ncv": 1e300,
+                "ncv_unit": "GJ/t",
+            },
+        ]
+    )
+    problems = {(p.row, p.column) for p in validate_activities(table, ref)}
+    assert problems == {(1, "amount"), (2, "ncv")}

@@ -19,6 +19,9 @@ from greenmfg.reference.model import ItemSpec, ReferenceData
 from greenmfg.units import UnitError, describe_dimension, parse_unit, same_dimension
 
 _SNAKE = re.compile(r"[a-z][a-z0-9_]*")
+# No plant reports 10^15 of anything in a sensible unit; beyond it the totals lose meaning (and
+# 1e308 would overflow to infinity).
+MAX_AMOUNT = 1e15
 MAX_ROWS_PER_PROBLEM = 50  # a million rows with one bad unit give one message, not a million
 
 
@@ -89,6 +92,13 @@ def validate_activities(
     bad = ~np.isfinite(table.amount)
     if bad.any():
         report(rows[bad], "amount", "expected a number")
+    huge = np.isfinite(table.amount) & (np.abs(table.amount) > MAX_AMOUNT)
+    if huge.any():
+        report(
+            rows[huge],
+            "amount",
+            f"expected an amount below {MAX_AMOUNT:.0e} in its unit (check the unit column)",
+        )
     neg = table.amount < 0
     if neg.any():
         report(
@@ -131,6 +141,9 @@ def validate_activities(
             continue
         given = ~np.isnan(values)
         out = given & ((values < col.hard_low) | (values > col.hard_high))
+        huge = given & ~out & ~(np.abs(values) <= MAX_AMOUNT)  # unbounded columns, e.g. ncv
+        if huge.any():
+            report(rows[huge], col.name, f"expected a finite value below {MAX_AMOUNT:.0e}")
         if out.any():
             unit = f" {col.unit}" if col.unit else ""
             report(

@@ -8,12 +8,15 @@ need none, since browsers never attach them on their own.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from greenmfg.reference.loader import get_reference
 from greenmfg.reference.model import ReferenceData
@@ -36,25 +39,31 @@ OptYear = Annotated[
 ]
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_ref() -> ReferenceData:
+async def get_ref() -> ReferenceData:
     return get_reference()
 
 
 DbDep = Annotated[Database, Depends(get_db)]
 RefDep = Annotated[ReferenceData, Depends(get_ref)]
 
+# At most this many requests hold a read session at once (the rest wait on the event loop,
+# not in a thread). Kept below the connection pool so that a request whose route has returned
+# but whose response is still being serialised (in a worker thread) can never leave the threads
+# waiting for connections that only those requests could release.
+READ_SESSIONS = 16
 
-def read_session(db: DbDep) -> Iterator[Session]:
+
+async def read_session(db: DbDep) -> AsyncIterator[Session]:
     with db.reading() as s:
         yield s
 
 
-ReadSession = Annotated[Session, Depends(read_session)]
+ReadSession = Annotated[Session, Depends(read_session, max_concurrency=READ_SESSIONS)]
 
 
 def csrf_token(request: Request) -> str:
@@ -73,45 +82,81 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
-def _principal(request: Request, db: Database) -> Principal | None:
-    cached = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+# Principals are cached per credential for a few seconds: most API traffic is a burst of
+# requests with one token, and each lookup costs three queries. A revoked token, a removed role
+# or a changed password takes effect within PRINCIPAL_TTL seconds.
+PRINCIPAL_TTL = 5.0
+_CACHE_MAX = 10_000
+_cache: dict[tuple[object, ...], tuple[float, Principal | None, str]] = {}
+
+
+def clear_principal_cache() -> None:
+    _cache.clear()
+
+
+def _credential(request: Request) -> tuple[object, ...] | None:
     token = _bearer(request)
+    if token is not None:
+        return ("token", hashlib.sha256(token.encode()).hexdigest())
+    uid = request.session.get("uid")
+    if uid is not None:
+        return ("session", uid, request.session.get("pw"))
+    return None
+
+
+def _lookup(
+    db: Database, key: tuple[object, ...], token: str | None
+) -> tuple[Principal | None, str]:
+    """The principal a credential stands for (``None``: invalid) and the user's locale."""
     with db.reading() as s:
-        user: User | None = None
-        if token is not None:
+        user: User | None
+        if key[0] == "token":
+            assert token is not None
             user = user_for_token(s, token)
-            if user is None:
-                raise HTTPException(
-                    401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}
-                )
-            request.state.auth = "token"
         else:
-            uid = request.session.get("uid")
-            if uid is not None:
-                user = s.get(User, int(uid))
-                if user is not None and (
-                    not user.active or request.session.get("pw") != user.password_hash[-16:]
-                ):
-                    user = None  # deactivated, or password changed since this session began
-                if user is None:
-                    request.session.clear()
-                request.state.auth = "session"
+            user = s.get(User, int(key[1]))  # type: ignore[call-overload]
+            if user is not None and (not user.active or key[2] != user.password_hash[-16:]):
+                user = None  # deactivated, or password changed since this session began
         if user is None:
-            return None
-        p = load_principal(s, user)
+            return None, ""
+        return load_principal(s, user), user.locale
+
+
+async def _principal(request: Request, db: Database) -> Principal | None:
+    if hasattr(request.state, "principal"):
+        return request.state.principal  # type: ignore[no-any-return]
+    key = _credential(request)
+    if key is None:
+        request.state.principal = None
+        return None
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        _expires, p, locale = hit
+    else:
+        p, locale = await run_in_threadpool(_lookup, db, key, _bearer(request))
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[key] = (now + PRINCIPAL_TTL, p, locale)
+    request.state.auth = key[0]
+    if p is None:
+        if key[0] == "token":
+            raise HTTPException(
+                401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        request.session.clear()
+    else:
+        request.state.locale_pref = locale
     request.state.principal = p
-    request.state.locale_pref = user.locale
     return p
 
 
-def optional_principal(request: Request, db: DbDep) -> Principal | None:
-    return _principal(request, db)
+async def optional_principal(request: Request, db: DbDep) -> Principal | None:
+    return await _principal(request, db)
 
 
-def current_principal(request: Request, db: DbDep) -> Principal:
-    p = _principal(request, db)
+async def current_principal(request: Request, db: DbDep) -> Principal:
+    p = await _principal(request, db)
     if p is None:
         raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})
     if request.method not in SAFE_METHODS and getattr(request.state, "auth", "") == "session":

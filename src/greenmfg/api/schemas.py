@@ -113,7 +113,7 @@ class RecordIn(BaseModel):
     site: str = Field(min_length=1, max_length=64)
     kind: str = Field(min_length=1, max_length=32)
     item: str = Field(min_length=1, max_length=64)
-    amount: FiniteFloat
+    amount: float = Field(ge=0, le=1e15, allow_inf_nan=False)
     unit: str = Field(min_length=1, max_length=32)
     region: str = Field(default="", max_length=32)
     measured: dict[str, FiniteFloat | str] = Field(default_factory=dict)

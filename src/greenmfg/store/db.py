@@ -36,6 +36,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the per-dialect settings the store relies on."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":  # a file: a queue pool of connections
+            kwargs.setdefault("pool_size", 20)
+            kwargs.setdefault("max_overflow", 10)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
@@ -57,8 +60,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 10)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 
 from fastapi import APIRouter, Query
 
@@ -45,4 +45,4 @@ def get_portfolio(
         sort=sort,
         descending=desc,
     )
-    return PortfolioPublic(**asdict(p))
+    return PortfolioPublic(**{f.name: getattr(p, f.name) for f in fields(p)})
