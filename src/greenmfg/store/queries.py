@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, undefer
 
 from greenmfg.store.activities import DEFAULT_METHOD
 from greenmfg.store.models import (
@@ -23,7 +23,7 @@ from greenmfg.store.models import (
     Submission,
     User,
 )
-from greenmfg.store.scope import Access, Principal, enterprise_scope, require
+from greenmfg.store.scope import Access, NotFound, Principal, enterprise_scope, require
 
 SORTABLE = (
     "name",
@@ -44,6 +44,52 @@ def _current_inventory_join(method: str):  # type: ignore[no-untyped-def]
         InventoryResult.version_id == ReportingPeriod.current_version_id,
         InventoryResult.method == method,
     )
+
+
+def period_version(
+    session: Session, principal: Principal, org_id: int, year: int, version: int | None = None
+) -> ActivityVersion:
+    """A period's current version (or its version number ``version``), if the principal may
+    read the enterprise; :class:`NotFound` otherwise."""
+    require(session, principal, org_id, Access.read)
+    period = session.scalars(
+        select(ReportingPeriod).where(
+            ReportingPeriod.org_id == org_id, ReportingPeriod.year == year
+        )
+    ).first()
+    if period is None or period.current_version_id is None:
+        raise NotFound(f"no {year} data for enterprise {org_id}")
+    stmt = select(ActivityVersion).where(ActivityVersion.period_id == period.id)
+    if version is None:
+        stmt = stmt.where(ActivityVersion.id == period.current_version_id)
+    else:
+        stmt = stmt.where(ActivityVersion.version == version)
+    v = session.scalars(stmt).first()
+    if v is None:
+        raise NotFound(f"version {version} of {year} not found")
+    return v
+
+
+def stored_inventory(
+    session: Session,
+    principal: Principal,
+    org_id: int,
+    year: int,
+    method: str = DEFAULT_METHOD,
+    version: int | None = None,
+    lines: bool = False,
+) -> tuple[InventoryResult, ActivityVersion]:
+    """The stored inventory of a period's version under ``method`` (with its lines if ``lines``)."""
+    v = period_version(session, principal, org_id, year, version)
+    stmt = select(InventoryResult).where(
+        InventoryResult.version_id == v.id, InventoryResult.method == method
+    )
+    if lines:
+        stmt = stmt.options(undefer(InventoryResult.lines))
+    inv = session.scalars(stmt).first()
+    if inv is None:
+        raise NotFound(f"no {method} inventory for {year} version {v.version}")
+    return inv, v
 
 
 def enterprise_years(

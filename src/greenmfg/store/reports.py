@@ -6,14 +6,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greenmfg.io.report import write_inventory_xlsx
 from greenmfg.reference.model import ReferenceData
-from greenmfg.store.activities import DEFAULT_METHOD, get_period, recompute
-from greenmfg.store.models import ActivityVersion, InventoryResult
-from greenmfg.store.scope import Access, NotFound, Principal, require
+from greenmfg.store.activities import DEFAULT_METHOD, recompute
+from greenmfg.store.queries import stored_inventory
+from greenmfg.store.scope import Access, Principal, require
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -41,26 +40,8 @@ def inventory_workbook(
 
     The workbook is rebuilt from the stored activity records; ``reproduced`` says whether its
     total equals the stored one (it does unless the reference data changed since)."""
+    stored, v = stored_inventory(session, principal, org_id, year, method, version)
     org = require(session, principal, org_id, Access.read)
-    period = get_period(session, org.id, year)
-    if period is None or period.current_version_id is None:
-        raise NotFound(f"no {year} inventory for enterprise {org_id}")
-    stmt = select(ActivityVersion).where(ActivityVersion.period_id == period.id)
-    stmt = (
-        stmt.where(ActivityVersion.version == version)
-        if version
-        else stmt.where(ActivityVersion.id == period.current_version_id)
-    )
-    v = session.scalars(stmt).first()
-    if v is None:
-        raise NotFound(f"version {version} of {year} not found")
-    stored = session.scalars(
-        select(InventoryResult).where(
-            InventoryResult.version_id == v.id, InventoryResult.method == method
-        )
-    ).first()
-    if stored is None:
-        raise NotFound(f"no {method} inventory for version {v.version}")
     inv = recompute(session, ref, v, method)
     total = inv.totals().get("total_tco2e", 0.0)
     reproduced = abs(total - stored.total_tco2e) <= 1e-9 * max(1.0, abs(stored.total_tco2e))

@@ -24,14 +24,15 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from greenmfg.accounting.flags import FLAG_TEXT, Flag
 from greenmfg.api.deps import (
     DbDep,
     OptionalPrincipal,
+    OrgId,
     RefDep,
+    YearPath,
     check_csrf,
     csrf_token,
     end_session,
@@ -44,12 +45,17 @@ from greenmfg.store.activities import (
     METHODS,
     Conflict,
     ImportProblems,
-    get_period,
     import_activities,
 )
 from greenmfg.store.auth import RateLimited, check_password
 from greenmfg.store.models import STATUSES, InventoryResult
-from greenmfg.store.queries import SORTABLE, enterprise_years, period_detail, portfolio
+from greenmfg.store.queries import (
+    SORTABLE,
+    enterprise_years,
+    period_detail,
+    portfolio,
+    stored_inventory,
+)
 from greenmfg.store.reports import XLSX, inventory_workbook
 from greenmfg.store.scope import Access, Forbidden, NotFound, Principal, enterprises, require
 from greenmfg.web import charts
@@ -325,7 +331,7 @@ def page(login: bool = True) -> Callable[[Callable[..., Response]], Callable[...
     return decorate
 
 
-def may(session: Session, principal: Principal, org_id: int, access: Access) -> bool:
+def may(session: Session, principal: Principal, org_id: OrgId, access: Access) -> bool:
     try:
         require(session, principal, org_id, access)
     except (Forbidden, NotFound):
@@ -479,7 +485,7 @@ def enterprise_dashboard(
     request: Request,
     principal: OptionalPrincipal,
     db: DbDep,
-    org_id: int,
+    org_id: OrgId,
     year: int | None = None,
     method: str = DEFAULT_METHOD,
 ) -> Response:
@@ -532,7 +538,9 @@ def enterprise_dashboard(
 
 @router.get("/enterprises/{org_id}/upload")
 @page()
-def upload_form(request: Request, principal: OptionalPrincipal, db: DbDep, org_id: int) -> Response:
+def upload_form(
+    request: Request, principal: OptionalPrincipal, db: DbDep, org_id: OrgId
+) -> Response:
     assert principal is not None
     with db.reading() as s:
         org = require(s, principal, org_id, Access.write)
@@ -554,7 +562,7 @@ def upload(
     principal: OptionalPrincipal,
     db: DbDep,
     ref: RefDep,
-    org_id: int,
+    org_id: OrgId,
     file: Annotated[UploadFile | None, File()] = None,
     reason: Annotated[str, Form(max_length=2000)] = "",
     year: Annotated[str, Form(max_length=8)] = "",
@@ -620,19 +628,7 @@ def _inventory(
     session: Session, principal: Principal, org_id: int, year: int, method: str, lines: bool
 ) -> InventoryResult:
     """The period's current stored inventory under ``method`` (with its lines if ``lines``)."""
-    require(session, principal, org_id, Access.read)
-    period = get_period(session, org_id, year)
-    if period is None or period.current_version_id is None:
-        raise NotFound(f"no {year} inventory for enterprise {org_id}")
-    stmt = select(InventoryResult).where(
-        InventoryResult.version_id == period.current_version_id, InventoryResult.method == method
-    )
-    if lines:
-        stmt = stmt.options(undefer(InventoryResult.lines))
-    inv = session.scalars(stmt).first()
-    if inv is None:
-        raise NotFound(f"no {method} inventory for {year}")
-    return inv
+    return stored_inventory(session, principal, org_id, year, method, lines=lines)[0]
 
 
 def _category_lines(inv: InventoryResult, category: str) -> dict[str, Any]:
@@ -646,8 +642,8 @@ def inventory_page(
     request: Request,
     principal: OptionalPrincipal,
     db: DbDep,
-    org_id: int,
-    year: int,
+    org_id: OrgId,
+    year: YearPath,
     method: str = DEFAULT_METHOD,
     category: str | None = None,
 ) -> Response:
@@ -696,8 +692,8 @@ def inventory_lines(
     request: Request,
     principal: OptionalPrincipal,
     db: DbDep,
-    org_id: int,
-    year: int,
+    org_id: OrgId,
+    year: YearPath,
     category: str,
     method: str = DEFAULT_METHOD,
 ) -> Response:
@@ -726,8 +722,8 @@ def export_xlsx(
     principal: OptionalPrincipal,
     db: DbDep,
     ref: RefDep,
-    org_id: int,
-    year: int,
+    org_id: OrgId,
+    year: YearPath,
     method: str = DEFAULT_METHOD,
     lang: str | None = None,
     version: int | None = None,
@@ -765,8 +761,8 @@ def submit(
     request: Request,
     principal: OptionalPrincipal,
     db: DbDep,
-    org_id: int,
-    year: int,
+    org_id: OrgId,
+    year: YearPath,
     note: Annotated[str, Form(max_length=2000)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
@@ -788,8 +784,8 @@ def decide(
     request: Request,
     principal: OptionalPrincipal,
     db: DbDep,
-    org_id: int,
-    year: int,
+    org_id: OrgId,
+    year: YearPath,
     action: Annotated[str, Form()] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
     csrf_token: Annotated[str, Form()] = "",
@@ -819,8 +815,8 @@ def comment(
     request: Request,
     principal: OptionalPrincipal,
     db: DbDep,
-    org_id: int,
-    year: int,
+    org_id: OrgId,
+    year: YearPath,
     body: Annotated[str, Form(max_length=5000)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:

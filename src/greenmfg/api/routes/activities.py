@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
-from sqlalchemy import select
 
 from greenmfg.api.deps import DbDep, OptVersion, OrgId, PrincipalDep, ReadSession, RefDep, YearPath
 from greenmfg.api.schemas import (
@@ -15,12 +14,10 @@ from greenmfg.api.schemas import (
 )
 from greenmfg.store.activities import (
     correct_records,
-    get_period,
     import_activities,
     version_records,
 )
-from greenmfg.store.models import ActivityVersion
-from greenmfg.store.scope import Access, NotFound, require
+from greenmfg.store.queries import period_version
 
 router = APIRouter(tags=["activities"])
 PROBLEMS = {422: {"model": ProblemsPublic, "description": "every problem, located; nothing stored"}}
@@ -68,19 +65,7 @@ def list_records(
     s: ReadSession,
     version: OptVersion = None,
 ) -> list[RecordPublic]:
-    require(s, principal, org_id, Access.read)
-    period = get_period(s, org_id, year)
-    if period is None or period.current_version_id is None:
-        raise NotFound(f"no {year} data for enterprise {org_id}")
-    stmt = select(ActivityVersion).where(ActivityVersion.period_id == period.id)
-    stmt = (
-        stmt.where(ActivityVersion.version == version)
-        if version is not None
-        else stmt.where(ActivityVersion.id == period.current_version_id)
-    )
-    v = s.scalars(stmt).first()
-    if v is None:
-        raise NotFound(f"version {version} of {year} not found")
+    v = period_version(s, principal, org_id, year, version)
     return [
         RecordPublic(
             id=r.id,

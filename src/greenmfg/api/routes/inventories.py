@@ -2,16 +2,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import select
-from sqlalchemy.orm import undefer
 
 from greenmfg.api.deps import MAX_ID, OptVersion, OrgId, PrincipalDep, ReadSession, RefDep, YearPath
 from greenmfg.api.schemas import InventoryPublic, LinesPublic, Method, YearSummary
-from greenmfg.store.activities import DEFAULT_METHOD, get_period
-from greenmfg.store.models import ActivityVersion, InventoryResult
-from greenmfg.store.queries import enterprise_years
+from greenmfg.store.activities import DEFAULT_METHOD
+from greenmfg.store.queries import enterprise_years, stored_inventory
 from greenmfg.store.reports import XLSX, inventory_workbook
-from greenmfg.store.scope import Access, NotFound, require
 
 router = APIRouter(tags=["inventories"])
 NF = {404: {"description": "not found"}}
@@ -42,33 +38,6 @@ def years(
     ]
 
 
-def _inventory(
-    s, principal, org_id: int, year: int, method: str, version: int | None, lines: bool = False
-):  # type: ignore[no-untyped-def]
-    require(s, principal, org_id, Access.read)
-    period = get_period(s, org_id, year)
-    if period is None or period.current_version_id is None:
-        raise NotFound(f"no {year} inventory for enterprise {org_id}")
-    stmt = (
-        select(InventoryResult, ActivityVersion)
-        .join(ActivityVersion, ActivityVersion.id == InventoryResult.version_id)
-        .where(ActivityVersion.period_id == period.id, InventoryResult.method == method)
-    )
-    stmt = (
-        stmt.where(ActivityVersion.version == version)
-        if version is not None
-        else stmt.where(ActivityVersion.id == period.current_version_id)
-    )
-    if lines:
-        stmt = stmt.options(undefer(InventoryResult.lines))
-    row = s.execute(stmt).first()
-    if row is None:
-        raise NotFound(
-            f"no {method} inventory for {year}" + (f" version {version}" if version else "")
-        )
-    return row
-
-
 @router.get(
     "/enterprises/{org_id}/years/{year}/inventory",
     response_model=InventoryPublic,
@@ -83,7 +52,7 @@ def inventory(
     method: Method = DEFAULT_METHOD,
     version: OptVersion = None,
 ) -> InventoryPublic:
-    inv, v = _inventory(s, principal, org_id, year, method, version)
+    inv, v = stored_inventory(s, principal, org_id, year, method, version)
     return InventoryPublic(
         id=inv.id,
         org_id=org_id,
@@ -121,7 +90,7 @@ def lines(
     offset: int = Query(0, ge=0, le=MAX_ID),
     limit: int = Query(200, ge=1, le=5000),
 ) -> LinesPublic:
-    inv, _v = _inventory(s, principal, org_id, year, method, version, lines=True)
+    inv, _v = stored_inventory(s, principal, org_id, year, method, version, lines=True)
     rows = inv.lines or []
     if category:
         rows = [r for r in rows if r.get("category") == category]
