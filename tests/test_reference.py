@@ -127,4 +127,6 @@ def test_industry_and_place_names_cover_the_demo(ref):
     # a county without a row is named by its prefecture, a prefecture without one by its province
     assert ref.place_name("320507") == "苏州市"
     assert ref.place_name("330100") == "浙江省"
-    assert all(label.source.confidence in ("official", "secondary") for label in ref.industries.values())
+    assert all(
+        label.source.confidence in ("official", "secondary") for label in ref.industries.values()
+    )
