@@ -22,10 +22,12 @@ from importlib.resources.abc import Traversable
 from greenmfg import __version__
 from greenmfg.reference.model import (
     CONFIDENCE_LEVELS,
+    BenchmarkLevel,
     Category,
     Factor,
     ItemSpec,
     Label,
+    LimitGrades,
     MethodSpec,
     ReferenceData,
     Region,
@@ -57,7 +59,35 @@ TABLES: dict[str, tuple[str, ...]] = {
     "formulas": ("formula_id", "expression"),
     "industries": ("industry_code", "level", "name_zh", "name_en"),
     "places": ("region_code", "level", "name_zh", "name_en"),
+    "benchmark_levels": (
+        "catalogue",
+        "area_id",
+        "area_zh",
+        "area_en",
+        "indicator_id",
+        "indicator_zh",
+        "indicator_en",
+        "unit",
+        "scope",
+        "benchmark",
+        "base",
+        "deadline",
+        "status",
+    ),
+    "energy_limit_grades": (
+        "standard",
+        "area_id",
+        "indicator_id",
+        "indicator_zh",
+        "indicator_en",
+        "unit",
+        "scope",
+        "grade_1",
+        "grade_2",
+        "grade_3",
+    ),
 }
+BENCHMARK_STATUSES = ("sourced", "partial", "missing")
 
 # Dimension each parameter's unit must have, checked with pint at load time.
 _ENERGY = "[mass] * [length] ** 2 / [time] ** 2"
@@ -396,6 +426,8 @@ def load_reference(root: Traversable | None = None) -> ReferenceData:
         region_aliases=aliases,
         industries=_load_labels(root, "industries", "industry_code"),
         places=_load_labels(root, "places", "region_code"),
+        benchmark_levels=_load_benchmark_levels(root),
+        limit_grades=_load_limit_grades(root),
     )
     _cross_check(data)
     return data
@@ -412,6 +444,94 @@ def _load_labels(root: Traversable, name: str, key: str) -> dict[str, Label]:
         )
         _unique(out, code, row, key, label)
     return out  # type: ignore[return-value]
+
+
+def _optional_number(row: Row, column: str) -> float | None:
+    return row.number(column) if row[column].strip() else None
+
+
+def _energy_intensity(row: Row, column: str) -> str:
+    """An energy per unit of product (per t, m2, piece, 重量箱 …): checked with pint."""
+    text = row.unit(column)
+    q = parse_unit(text)
+    energy = parse_unit("1 J").dimensionality
+    if not any(
+        (q * parse_unit(f"1 {den}")).dimensionality == energy for den in ("t", "m**2", "piece")
+    ):
+        raise row.fail(column, "energy per unit of product, e.g. kgce/t, kWh/t, kgce/重量箱")
+    return text
+
+
+def _load_benchmark_levels(root: Traversable) -> tuple[BenchmarkLevel, ...]:
+    out: list[BenchmarkLevel] = []
+    seen: dict[object, object] = {}
+    for row in _rows(root, "benchmark_levels"):
+        catalogue = int(row.number("catalogue"))
+        if catalogue not in (2021, 2023):
+            raise row.fail("catalogue", "2021 or 2023 (the NDRC catalogue edition)")
+        benchmark, base = _optional_number(row, "benchmark"), _optional_number(row, "base")
+        status = row["status"].strip()
+        expected = (
+            "sourced"
+            if benchmark is not None and base is not None
+            else ("missing" if benchmark is None and base is None else "partial")
+        )
+        if status != expected:
+            raise row.fail("status", f"{expected!r} for these values (sourced, partial or missing)")
+        if status != "sourced" and not row["notes"].strip():
+            raise row.fail("notes", "the reason the value is missing")
+        if benchmark is not None and base is not None and benchmark > base:
+            raise row.fail(
+                "benchmark", f"a benchmark no higher than the base {base:g} (lower is better)"
+            )
+        deadline = row["deadline"].strip()
+        if deadline and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", deadline):
+            raise row.fail("deadline", "an ISO date such as 2025-12-31")
+        level = BenchmarkLevel(
+            catalogue=catalogue,
+            area_id=row["area_id"].strip(),
+            area_zh=row["area_zh"].strip(),
+            area_en=row["area_en"].strip(),
+            indicator_id=row["indicator_id"].strip(),
+            indicator_zh=row["indicator_zh"].strip(),
+            indicator_en=row["indicator_en"].strip(),
+            unit=_energy_intensity(row, "unit"),
+            scope=row["scope"].strip(),
+            benchmark=benchmark,
+            base=base,
+            deadline=deadline,
+            status=status,
+            source=row.source(),
+        )
+        _unique(seen, (catalogue, level.area_id, level.indicator_id), row, "indicator_id", level)
+        out.append(level)
+    return tuple(out)
+
+
+def _load_limit_grades(root: Traversable) -> tuple[LimitGrades, ...]:
+    out: list[LimitGrades] = []
+    seen: dict[object, object] = {}
+    for row in _rows(root, "energy_limit_grades"):
+        grades = tuple(_optional_number(row, f"grade_{i}") for i in (1, 2, 3))
+        present = [g for g in grades if g is not None]
+        if present != sorted(present):
+            raise row.fail("grade_1", "grade 1 <= grade 2 <= grade 3 (lower is better)")
+        if len(present) < 3 and not row["notes"].strip():
+            raise row.fail("notes", "the reason a grade is missing")
+        g = LimitGrades(
+            standard=row["standard"].strip(),
+            area_id=row["area_id"].strip(),
+            indicator_id=row["indicator_id"].strip(),
+            indicator_zh=row["indicator_zh"].strip(),
+            indicator_en=row["indicator_en"].strip(),
+            unit=_energy_intensity(row, "unit"),
+            scope=row["scope"].strip(),
+            grades=grades,  # type: ignore[arg-type]
+            source=row.source(),
+        )
+        _unique(seen, (g.standard, g.indicator_id, g.scope), row, "indicator_id", g)
+        out.append(g)
+    return tuple(out)
 
 
 def _fuel_dims(row: Row) -> tuple[str, ...]:

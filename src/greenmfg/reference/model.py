@@ -92,6 +92,44 @@ class Label:
 
 
 @dataclass(frozen=True, slots=True)
+class BenchmarkLevel:
+    """An energy-efficiency benchmark (标杆) and base (基准) level of one indicator, as published in
+    an NDRC catalogue (``catalogue`` = 2021 or 2023 edition). Lower values are better. ``None``
+    marks a value that could not be sourced (``status`` says so; never a guess)."""
+
+    catalogue: int
+    area_id: str
+    area_zh: str
+    area_en: str
+    indicator_id: str
+    indicator_zh: str
+    indicator_en: str
+    unit: str
+    scope: str
+    benchmark: float | None
+    base: float | None
+    deadline: str  # ISO date by which capacity below base is upgraded or exits
+    status: str  # sourced | partial | missing
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class LimitGrades:
+    """Grades 1/2/3 of a mandatory energy-consumption-limit standard (grade 3: the limit existing
+    plants must meet). Lower values are better; ``None`` where not sourced."""
+
+    standard: str
+    area_id: str
+    indicator_id: str
+    indicator_zh: str
+    indicator_en: str
+    unit: str
+    scope: str
+    grades: tuple[float | None, float | None, float | None]
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
 class Region:
     """A GB/T 2260 province, an MEE/NBS grid region, or the nation."""
 
@@ -149,6 +187,24 @@ class ReferenceData:
     region_aliases: Mapping[str, str] = field(default_factory=dict)
     industries: Mapping[str, Label] = field(default_factory=dict)  # GB/T 4754 code
     places: Mapping[str, Label] = field(default_factory=dict)  # GB/T 2260 prefecture/county code
+    benchmark_levels: tuple[BenchmarkLevel, ...] = ()
+    limit_grades: tuple[LimitGrades, ...] = ()
+
+    def benchmark_level(self, indicator_id: str, catalogue: int | None = None) -> BenchmarkLevel:
+        """The level of ``indicator_id`` in the newest catalogue (or the newest not after
+        ``catalogue``). Raises ``KeyError`` if the indicator is not in the reference data."""
+        rows = [
+            b
+            for b in self.benchmark_levels
+            if b.indicator_id == indicator_id and (catalogue is None or b.catalogue <= catalogue)
+        ]
+        if not rows:
+            raise KeyError(indicator_id)
+        return max(rows, key=lambda b: b.catalogue)
+
+    def limit_grades_of(self, indicator_id: str) -> LimitGrades | None:
+        """The limit-standard grades of ``indicator_id``, or ``None`` when none are held."""
+        return next((g for g in self.limit_grades if g.indicator_id == indicator_id), None)
 
     def industry_name(self, code: str | None, lang: str = "zh") -> str:
         """The name of a GB/T 4754 code, or of its nearest named parent (class -> division),
