@@ -89,3 +89,23 @@ def test_factors_and_template(tmp_path):
     path = tmp_path / "t.xlsx"
     result = runner.invoke(app, ["template", str(path)])
     assert result.exit_code == 0 and path.exists()
+
+
+def test_benchmark_classify_reports_position_grade_effort_and_sources():
+    from typer.testing import CliRunner
+
+    from greenmfg.cli import app
+
+    # 水泥熟料 (发改产业〔2021〕1609号: 标杆 100, 基准 117 kgce/t; GB 16780-2021 grade 3 = 117):
+    # 120 kgce/t x 1e6 t -> 3 000 tce/a to base, 20 000 tce/a to benchmark
+    r = CliRunner().invoke(
+        app, ["benchmark", "classify", "clinker_unit_comprehensive", "120", "--output", "1000000"]
+    )
+    assert r.exit_code == 0, r.output
+    assert "below_base" in r.output and "exceeds grade 3" in r.output
+    assert "3,000.0 tce/a" in r.output and "20,000.0 tce/a" in r.output
+    assert "GB 16780-2021" in r.output
+    r = CliRunner().invoke(
+        app, ["benchmark", "classify", "clinker_unit_comprehensive", "50", "--unit", "kWh/t"]
+    )
+    assert r.exit_code == 2 and "not comparable" in r.output

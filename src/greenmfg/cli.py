@@ -32,6 +32,11 @@ admin_app = typer.Typer(
 app.add_typer(admin_app, name="admin")
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+benchmark_app = typer.Typer(
+    help="Energy-efficiency benchmark (标杆) and base (基准) levels and limit grades.",
+    no_args_is_help=True,
+)
+app.add_typer(benchmark_app, name="benchmark")
 
 DatabaseOpt = Annotated[
     str | None,
@@ -340,6 +345,110 @@ def factors_show(
             out.print(f"  {f['id']} = {f['value']:g} {f['unit']} ({f['confidence']})")
         for flag in found.flags:
             out.print(f"  [yellow]{flag}[/yellow]")
+
+
+@benchmark_app.command("levels")
+def benchmark_levels(
+    area: Annotated[
+        str | None, typer.Option(help="Area id or Chinese name, e.g. cement_clinker or 水泥熟料")
+    ] = None,
+) -> None:
+    """The catalogue levels held, with sources; unsourced values are shown as missing."""
+    from greenmfg.reference import get_reference
+
+    ref = get_reference()
+    tbl = Table()
+    for c in (
+        "catalogue",
+        "area",
+        "indicator",
+        "scope",
+        "unit",
+        "标杆",
+        "基准",
+        "limit grades 1/2/3",
+        "deadline",
+        "confidence",
+    ):
+        tbl.add_column(c, overflow="fold")
+    for b in ref.benchmark_levels:
+        if area and area not in (b.area_id, b.area_zh):
+            continue
+        g = ref.limit_grades_of(b.indicator_id)
+        grades = (
+            "/".join("—" if x is None else f"{x:g}" for x in g.grades) + f" ({g.standard})"
+            if g
+            else ""
+        )
+        conf = b.source.confidence
+        tbl.add_row(
+            str(b.catalogue),
+            f"{b.area_zh} {b.area_id}",
+            f"{b.indicator_zh} {b.indicator_id}",
+            b.scope,
+            b.unit,
+            "[red]missing[/red]" if b.benchmark is None else f"{b.benchmark:g}",
+            "[red]missing[/red]" if b.base is None else f"{b.base:g}",
+            grades,
+            b.deadline,
+            f"[red]{conf}[/red]" if conf == "unverified" else conf,
+        )
+    out.print(tbl)
+
+
+@benchmark_app.command("classify")
+def benchmark_classify(
+    indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. clinker_unit_comprehensive")],
+    value: Annotated[float, typer.Argument(help="The line's value of the indicator")],
+    unit: Annotated[
+        str | None, typer.Option(help="Unit of VALUE (default: the level's unit)")
+    ] = None,
+    output: Annotated[
+        float | None, typer.Option(help="Annual output, for the effort in tce/year")
+    ] = None,
+    output_unit: Annotated[str, typer.Option(help="Unit of --output")] = "t",
+) -> None:
+    """Where VALUE stands against the benchmark, base and limit grades, and the effort to reach them."""
+    from greenmfg.energy.benchmark import BenchmarkError, classify
+    from greenmfg.reference import get_reference
+
+    ref = get_reference()
+    try:
+        level = ref.benchmark_level(indicator)
+    except KeyError:
+        err.print(f"[red]unknown indicator {indicator!r}[/red]; see `greenmfg benchmark levels`")
+        raise typer.Exit(2) from None
+    coef = ref.energy.get(("grid_electricity", "equivalent", None))
+    try:
+        c = classify(
+            value,
+            unit or level.unit,
+            level,
+            ref.limit_grades_of(indicator),
+            output,
+            output_unit if output is not None else None,
+            coef,
+        )
+    except BenchmarkError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    out.print(
+        f"[bold]{level.area_zh} · {level.indicator_zh}[/bold] ({level.indicator_id}): {c.value:g} {c.unit}"
+    )
+    out.print(
+        f"position: [bold]{c.position.value}[/bold] (标杆 {level.benchmark}, 基准 {level.base}, deadline {c.deadline})"
+    )
+    if c.grades is not None:
+        out.print(
+            f"limit grade: {c.limit_grade or '—'}"
+            + (" [red]exceeds grade 3, the mandatory limit[/red]" if c.exceeds_limit else "")
+        )
+    if c.effort_to_base_tce is not None:
+        out.print(
+            f"effort to base: {c.effort_to_base_tce:,.1f} tce/a; to benchmark: {c.effort_to_benchmark_tce:,.1f} tce/a"
+        )
+    for src in c.sources:
+        out.print(f"source: {src.label()} [{src.confidence}]")
 
 
 def _open_db(database: str | None, migrate: bool = True) -> Any:
