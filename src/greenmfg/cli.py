@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -489,6 +491,20 @@ def audit_verify(database: DatabaseOpt = None) -> None:
     raise typer.Exit(1)
 
 
+@contextmanager
+def _admin_errors() -> Iterator[None]:
+    """Refusals of an admin command (bad code, taken name, short password): message, exit 2."""
+    from greenmfg.store.activities import Conflict
+    from greenmfg.store.admin import AdminError
+    from greenmfg.store.auth import AuthError
+
+    try:
+        yield
+    except (AdminError, AuthError, Conflict) as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+
+
 def _system() -> Any:
     from greenmfg.store.admin import SYSTEM
 
@@ -514,23 +530,19 @@ def admin_create_org(
     from greenmfg.store import admin
 
     db = _open_db(database)
-    try:
-        with db.writing() as s:
-            org = admin.create_organisation(
-                s,
-                _system(),
-                kind=kind,
-                name=name,
-                region_code=region,
-                name_en=name_en,
-                level=level,
-                industry_code=industry,
-                park_id=park_id,
-            )
-            out.print(f"organisation {org.id}: {org.kind} {org.name} ({org.region_code})")
-    except admin.AdminError as e:
-        err.print(f"[red]{e}[/red]")
-        raise typer.Exit(2) from None
+    with _admin_errors(), db.writing() as s:
+        org = admin.create_organisation(
+            s,
+            _system(),
+            kind=kind,
+            name=name,
+            region_code=region,
+            name_en=name_en,
+            level=level,
+            industry_code=industry,
+            park_id=park_id,
+        )
+        out.print(f"organisation {org.id}: {org.kind} {org.name} ({org.region_code})")
 
 
 @admin_app.command("create-user")
@@ -552,34 +564,29 @@ def admin_create_user(
 ) -> None:
     """Create a user, optionally with a role in an organisation."""
     from greenmfg.store import admin
-    from greenmfg.store.auth import AuthError
     from greenmfg.store.models import Organisation
 
     db = _open_db(database)
-    try:
-        with db.writing() as s:
-            user = admin.create_user(
-                s,
-                _system(),
-                username=username,
-                password=password,
-                display_name=display_name,
-                is_admin=is_admin,
-            )
-            if org_id is not None or role is not None:
-                org = s.get(Organisation, org_id) if org_id is not None else None
-                if org is None or role is None:
-                    raise admin.AdminError(
-                        "--org-id and --role go together, and the organisation must exist"
-                    )
-                admin.grant(s, _system(), user, org, role)
-            out.print(
-                f"user {user.id}: {user.username}"
-                + (f" ({role} of organisation {org_id})" if role else "")
-            )
-    except (admin.AdminError, AuthError) as e:
-        err.print(f"[red]{e}[/red]")
-        raise typer.Exit(2) from None
+    with _admin_errors(), db.writing() as s:
+        user = admin.create_user(
+            s,
+            _system(),
+            username=username,
+            password=password,
+            display_name=display_name,
+            is_admin=is_admin,
+        )
+        if org_id is not None or role is not None:
+            org = s.get(Organisation, org_id) if org_id is not None else None
+            if org is None or role is None:
+                raise admin.AdminError(
+                    "--org-id and --role go together, and the organisation must exist"
+                )
+            admin.grant(s, _system(), user, org, role)
+        out.print(
+            f"user {user.id}: {user.username}"
+            + (f" ({role} of organisation {org_id})" if role else "")
+        )
 
 
 @admin_app.command("assign-verifier")
@@ -593,15 +600,11 @@ def admin_assign_verifier(
     from greenmfg.store.models import Organisation
 
     db = _open_db(database)
-    try:
-        with db.writing() as s:
-            v, e = s.get(Organisation, verifier_id), s.get(Organisation, enterprise_id)
-            if v is None or e is None:
-                raise admin.AdminError("no such organisation")
-            admin.assign_verifier(s, _system(), v, e)
-    except admin.AdminError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+    with _admin_errors(), db.writing() as s:
+        v, e = s.get(Organisation, verifier_id), s.get(Organisation, enterprise_id)
+        if v is None or e is None:
+            raise admin.AdminError("no such organisation")
+        admin.assign_verifier(s, _system(), v, e)
     out.print(f"verifier {verifier_id} assigned to enterprise {enterprise_id}")
 
 

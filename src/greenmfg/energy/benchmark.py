@@ -108,9 +108,7 @@ def energy_tce(
         if kgce_per_kwh is None:
             raise BenchmarkError("an electricity indicator needs the kgce/kWh coefficient")
         kwh = q.to("kWh").magnitude
-        return float(
-            kwh * kgce_per_kwh.value * conversion_factor(kgce_per_kwh.unit.split("/")[0], "tce")
-        )
+        return float(kwh * kgce_per_kwh.value * conversion_factor(kgce_per_kwh.unit, "tce/kWh"))
     return float(q.to("tce").magnitude)
 
 

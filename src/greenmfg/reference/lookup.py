@@ -10,10 +10,10 @@ from typing import Any
 
 from greenmfg.reference.model import Factor, ItemSpec, ReferenceData
 
-# The clinker formula needs CaO/MgO contents; the look-up shows the factors for a typical
-# measured composition only to name them (the values come from the record in real use).
-_PLACEHOLDER_INPUTS: dict[str, dict[str, float]] = {
-    "clinker_oxides": {"cao_content": 65.0, "mgo_content": 2.0}
+# The clinker formula refuses a record without its measured CaO/MgO contents; zeros let the
+# look-up name the factors it would apply (the contents come from the record in real use).
+_MEASURED_INPUTS: dict[str, dict[str, float]] = {
+    "clinker_oxides": {"cao_content": 0.0, "mgo_content": 0.0}
 }
 
 
@@ -44,6 +44,7 @@ def lookup_factors(
     Raises ``KeyError`` for an unknown item.
     """
     from greenmfg.accounting import AccountingOptions, ActivityTable, compute_inventory
+    from greenmfg.accounting.flags import Flag, describe
 
     spec = ref.items[item]
     key = spec.factor_item
@@ -69,7 +70,7 @@ def lookup_factors(
         "amount": 1.0,
         "unit": spec.default_unit,
         "region": region or "",
-        **_PLACEHOLDER_INPUTS.get(spec.method, {}),
+        **_MEASURED_INPUTS.get(spec.method, {}),
     }
     try:
         inv = compute_inventory(ActivityTable.from_records([rec]), ref, AccountingOptions())
@@ -77,6 +78,9 @@ def lookup_factors(
         result.refused = str(exc)
         return result
     line = inv.line(0)
-    result.picked = list(line["factors"])
-    result.flags = list(line["flags"])
+    # flags about the factors only: those about measured inputs would describe the zeros above
+    mask = int(inv.flags[0]) & ~int(Flag.MEASURED_COMPOSITION | Flag.IMPLAUSIBLE_VALUE)
+    # reference factors only: the measured entries would echo the look-up's own zero inputs
+    result.picked = [f for f in line["factors"] if not str(f["id"]).startswith("measured/")]
+    result.flags = describe(mask)
     return result

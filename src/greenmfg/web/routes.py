@@ -48,6 +48,7 @@ from greenmfg.store.activities import (
     import_activities,
 )
 from greenmfg.store.auth import RateLimited, check_password
+from greenmfg.store.db import Database
 from greenmfg.store.models import STATUSES, InventoryResult
 from greenmfg.store.queries import (
     SORTABLE,
@@ -751,6 +752,28 @@ def export_xlsx(
     )
 
 
+def _workflow_write(
+    request: Request,
+    db: Database,
+    csrf: str | None,
+    back: str,
+    ok_message: str,
+    write: Callable[[Session], object],
+) -> Response:
+    """Run one workflow write in its own transaction, flash its outcome (a refused transition
+    shows the store's message) and go back to the page. ``csrf`` ``None``: already checked."""
+    if csrf is not None:
+        check_csrf(request, csrf)
+    try:
+        with db.writing() as s:
+            write(s)
+    except Conflict as e:
+        flash(request, "error", str(e), translate=False)
+    else:
+        flash(request, "ok", ok_message)
+    return see_other(back)
+
+
 def _back(org_id: int, year: int) -> str:
     return f"/enterprises/{org_id}/years/{year}#workflow"
 
@@ -767,15 +790,14 @@ def submit(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     assert principal is not None
-    check_csrf(request, csrf_token)
-    try:
-        with db.writing() as s:
-            workflow.submit(s, principal, org_id, year, note)
-    except Conflict as e:
-        flash(request, "error", str(e), translate=False)
-    else:
-        flash(request, "ok", N_("Submitted for verification."))
-    return see_other(_back(org_id, year))
+    return _workflow_write(
+        request,
+        db,
+        csrf_token,
+        _back(org_id, year),
+        N_("Submitted for verification."),
+        lambda s: workflow.submit(s, principal, org_id, year, note),
+    )
 
 
 @router.post("/enterprises/{org_id}/years/{year}/decide")
@@ -795,18 +817,14 @@ def decide(
     check_csrf(request, csrf_token)
     if action not in ("verify", "return"):
         return error_page(request, 400, f"unknown decision {action!r}", principal)
-    try:
-        with db.writing() as s:
-            workflow.decide(s, principal, org_id, year, action, note)
-    except Conflict as e:
-        flash(request, "error", str(e), translate=False)
-    else:
-        flash(
-            request,
-            "ok",
-            N_("Marked as verified.") if action == "verify" else N_("Returned to the enterprise."),
-        )
-    return see_other(_back(org_id, year))
+    return _workflow_write(
+        request,
+        db,
+        None,
+        _back(org_id, year),
+        N_("Marked as verified.") if action == "verify" else N_("Returned to the enterprise."),
+        lambda s: workflow.decide(s, principal, org_id, year, action, note),
+    )
 
 
 @router.post("/enterprises/{org_id}/years/{year}/comments")
@@ -821,15 +839,14 @@ def comment(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     assert principal is not None
-    check_csrf(request, csrf_token)
-    try:
-        with db.writing() as s:
-            workflow.add_comment(s, principal, org_id, year, body)
-    except Conflict as e:
-        flash(request, "error", str(e), translate=False)
-    else:
-        flash(request, "ok", N_("Comment added."))
-    return see_other(f"/enterprises/{org_id}/years/{year}#comments")
+    return _workflow_write(
+        request,
+        db,
+        csrf_token,
+        f"/enterprises/{org_id}/years/{year}#comments",
+        N_("Comment added."),
+        lambda s: workflow.add_comment(s, principal, org_id, year, body),
+    )
 
 
 # ------------------------------------------------------------------------------ portfolio
