@@ -201,6 +201,65 @@ class InventoryResult(Base):
     lines: Mapped[list[Any]] = deferred(mapped_column(JSON))
 
 
+class ProductionLine(Base):
+    """A production line (or process, 工序) benchmarked against the national levels.
+
+    Its energy boundary is the accounting site ``site`` of the enterprise's activity records: the
+    line's unit-product energy is that site's energy divided by its output of ``product``
+    (GB/T 2589-2020 clause 4). ``indicator_id`` names a row of ``benchmark_levels.csv``;
+    ``capacity`` (in ``capacity_unit``, e.g. ``t/d``) and ``commissioned`` (year) decide which
+    scope row and which rule apply (new lines must reach the benchmark level).
+    """
+
+    __tablename__ = "production_lines"
+    __table_args__ = (UniqueConstraint("org_id", "site", "indicator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    site: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    indicator_id: Mapped[str] = mapped_column(String(64), index=True)
+    product: Mapped[str] = mapped_column(String(64))
+    capacity: Mapped[float | None] = mapped_column(Float)
+    capacity_unit: Mapped[str] = mapped_column(String(32), default="")
+    commissioned: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+
+class GreenFactoryTitle(Base):
+    """A green-factory title awarded to an enterprise (municipal, provincial or national list)."""
+
+    __tablename__ = "green_factory_titles"
+    __table_args__ = (UniqueConstraint("org_id", "level", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    list_name: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+
+class GreenFactoryEvaluation(Base):
+    """A green-factory self-evaluation: the questionnaire answers and the computed result."""
+
+    __tablename__ = "green_factory_evaluations"
+    __table_args__ = (Index("ix_green_factory_evaluations_org_year", "org_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    scheme: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    total_score: Mapped[float | None] = mapped_column(Float)
+    basic_passed: Mapped[bool] = mapped_column(Boolean)
+    level: Mapped[str | None] = mapped_column(String(16))
+    reference_edition: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+
+
 class Submission(Base):
     """A period submitted for verification, and the verifier's decision."""
 
