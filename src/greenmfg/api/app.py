@@ -120,6 +120,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         web_router = None
     if web_router is not None:
         app.include_router(web_router)
+        from greenmfg.web.benchmark_pages import router as benchmark_pages
+
+        app.include_router(benchmark_pages)
+        from greenmfg.web.green_pages import router as green_router
+
+        app.include_router(green_router)
     return app
 
 

@@ -128,12 +128,38 @@ class DemoUser:
 
 
 @dataclass(frozen=True)
+class DemoLine:
+    """A benchmarked production line: its energy boundary is the site ``site`` (the site holds
+    only that line's energy), ``indicator_id`` a row of ``benchmark_levels.csv``."""
+
+    org_key: str
+    site: str
+    name: str
+    indicator_id: str
+    product: str
+    capacity: float | None
+    capacity_unit: str
+    commissioned: int | None
+
+
+@dataclass(frozen=True)
+class DemoTitle:
+    """A green-factory title (``level`` municipal, provincial or national) awarded in ``year``."""
+
+    org_key: str
+    level: str
+    year: int
+    list_name: str
+
+
+@dataclass(frozen=True)
 class DemoDataset:
     """Everything ``greenmfg demo`` loads.
 
     ``activities`` maps ``(enterprise org_key, year)`` to that reporting year's records;
     ``submission_states`` the same keys to ``draft``, ``submitted``, ``verified`` or ``returned``;
-    ``output_value`` the same keys to the industrial output value in 10^4 CNY (万元).
+    ``output_value`` the same keys to the industrial output value in 10^4 CNY (万元);
+    ``lines`` the benchmarked production lines and ``titles`` the green-factory titles.
     """
 
     orgs: tuple[DemoOrg, ...]
@@ -143,6 +169,8 @@ class DemoDataset:
     activities: Mapping[tuple[str, int], list[dict[str, Any]]]
     submission_states: Mapping[tuple[str, int], str]
     output_value: Mapping[tuple[str, int], float]
+    lines: tuple[DemoLine, ...] = ()
+    titles: tuple[DemoTitle, ...] = ()
 
     def org(self, key: str) -> DemoOrg:
         """The organisation with ``key`` (``KeyError`` if none)."""
@@ -197,6 +225,11 @@ class _Blueprint:
     green: tuple[tuple[str, tuple[float, float, float]], ...] = ()
     profile: _Profile | None = None
     cog_share: float = 0.0  # flat glass: share of furnace heat from coke-oven gas
+    # per site, the specific consumption of the benchmarked process (meaning per builder: cement
+    # kiln coal relative to the reference ratio, potline kWh/t, EAF kWh/t, furnace GJ/t glass)
+    spec: tuple[float, ...] = ()
+    # benchmarked lines: (site, name, indicator_id, product, capacity, capacity unit, commissioned)
+    lines: tuple[tuple[str, str, str, str, float, str, int], ...] = ()
 
 
 _WZ, _HQ = "320506", "320505"  # 苏州市吴中区, 苏州市虎丘区
@@ -500,6 +533,8 @@ _BLUEPRINTS: tuple[_Blueprint, ...] = (
         price=85.0,  # CNY per weight box (重量箱)
         in_park=True,
         green=((_GP, (0.0, 0.0, 0.15)),),
+        spec=(6.8,),  # between benchmark and base (~12 kgce/重量箱)
+        lines=(("S1", "600 t/d 浮法玻璃生产线", "glass_500_800", "flat_glass", 600, "t/d", 2012),),
     ),
     _Blueprint(
         "ent20",
@@ -507,12 +542,24 @@ _BLUEPRINTS: tuple[_Blueprint, ...] = (
         "C3011",
         "苏州穹窿山水泥有限公司",
         "Suzhou Qionglong Cement Co., Ltd.",
-        (("S1", "4000 t/d 熟料线", _WZ), ("S2", "石灰石矿山", _WZ)),
+        (("S1", "4000 t/d 熟料线", _WZ), ("S2", "石灰石矿山", _WZ), ("S3", "水泥粉磨站", _WZ)),
         scale=1.2e6,
         price=400.0,
         in_park=True,
-        shares=(1.0, 1.0),
+        shares=(1.0, 1.0, 1.27),
         green=((_GC, (0.0, 0.10, 0.20)),),
+        spec=(1.29, 0.0, 0.0),  # between benchmark and base (~108 kgce/t clinker)
+        lines=(
+            (
+                "S1",
+                "4000 t/d 新型干法熟料生产线",
+                "clinker_unit_comprehensive",
+                "cement_clinker",
+                4000,
+                "t/d",
+                2009,
+            ),
+        ),
     ),
     # ---- outside the park: 苏州 -----------------------------------------------------------------
     _Blueprint(
@@ -521,11 +568,14 @@ _BLUEPRINTS: tuple[_Blueprint, ...] = (
         "C3120",
         "张家港江帆特钢有限公司",
         "Zhangjiagang Jiangfan Special Steel Co., Ltd.",
-        _one("电炉炼钢厂", "320582"),
+        (("S1", "电炉炼钢车间", "320582"), ("S2", "轧钢厂", "320582")),
         scale=800_000,
         price=4_300.0,
         in_park=False,
+        shares=(1.0, 0.965),
         green=((_GP, (0.05, 0.08, 0.15)),),
+        spec=(440.0, 0.0),  # EAF + LF + utilities kWh/t: below the base level (~79 kgce/t)
+        lines=(("S1", "100 t 电弧炉炼钢工序", "eaf_ge50t", "crude_steel", 100, "t", 2006),),
     ),
     _Blueprint(
         "ent22",
@@ -546,11 +596,27 @@ _BLUEPRINTS: tuple[_Blueprint, ...] = (
         "C3011",
         "宜兴陶都建材水泥有限公司",
         "Yixing Taodu Cement Co., Ltd.",
-        (("S1", "5000 t/d 熟料线", "320282"), ("S2", "石灰石矿山", "320282")),
+        (
+            ("S1", "5000 t/d 熟料线", "320282"),
+            ("S2", "石灰石矿山", "320282"),
+            ("S3", "水泥粉磨站", "320282"),
+        ),
         scale=1.5e6,
         price=400.0,
         in_park=False,
-        shares=(1.0, 1.0),
+        shares=(1.0, 1.0, 1.27),
+        spec=(1.12, 0.0, 0.0),  # at the benchmark level (~95 kgce/t clinker)
+        lines=(
+            (
+                "S1",
+                "5000 t/d 熟料生产线",
+                "clinker_unit_comprehensive",
+                "cement_clinker",
+                5000,
+                "t/d",
+                2016,
+            ),
+        ),
     ),
     _Blueprint(
         "ent24",
@@ -612,11 +678,27 @@ _BLUEPRINTS: tuple[_Blueprint, ...] = (
         "C3011",
         "芜湖江城水泥有限公司",
         "Wuhu Jiangcheng Cement Co., Ltd.",
-        (("S1", "5000 t/d 熟料线", "340207"), ("S2", "南陵石灰石矿", "340223")),
+        (
+            ("S1", "5000 t/d 熟料线", "340207"),
+            ("S2", "南陵石灰石矿", "340223"),
+            ("S3", "水泥粉磨站", "340207"),
+        ),
         scale=1.55e6,
         price=380.0,
         in_park=False,
-        shares=(1.0, 1.0),
+        shares=(1.0, 1.0, 1.27),
+        spec=(1.51, 0.0, 0.0),  # below the base level and limit grade 3 (~125 kgce/t clinker)
+        lines=(
+            (
+                "S1",
+                "5000 t/d 熟料生产线",
+                "clinker_unit_comprehensive",
+                "cement_clinker",
+                5000,
+                "t/d",
+                2005,
+            ),
+        ),
     ),
     _Blueprint(
         "ent28",
@@ -624,11 +706,38 @@ _BLUEPRINTS: tuple[_Blueprint, ...] = (
         "C3216",
         "芜湖皖江铝业有限公司",
         "Wuhu Wanjiang Aluminium Co., Ltd.",
-        _one("电解铝厂", "340207"),
+        (
+            ("S1", "一期电解系列", "340207"),
+            ("S2", "二期电解系列", "340207"),
+            ("S3", "铸造车间", "340207"),
+        ),
         scale=300_000,
         price=18_500.0,
         in_park=False,
+        shares=(0.5, 0.5, 1.0),
         green=((_GC, (0.0, 0.05, 0.12)),),
+        # AC power per t aluminium liquid: 400 kA series between the levels, 500 kA at benchmark
+        spec=(13_180.0, 12_780.0, 0.0),
+        lines=(
+            (
+                "S1",
+                "一期 400 kA 电解系列",
+                "al_liquid_ac_power",
+                "primary_aluminium",
+                150_000,
+                "t/a",
+                2010,
+            ),
+            (
+                "S2",
+                "二期 500 kA 电解系列",
+                "al_liquid_ac_power",
+                "primary_aluminium",
+                150_000,
+                "t/a",
+                2019,
+            ),
+        ),
     ),
     _Blueprint(
         "ent29",
@@ -648,12 +757,25 @@ _BLUEPRINTS: tuple[_Blueprint, ...] = (
         "C3041",
         "唐山曹妃甸浮法玻璃有限公司",
         "Tangshan Caofeidian Float Glass Co., Ltd.",
-        _one("800 t/d 浮法线", "130209"),
+        _one("900 t/d 浮法线", "130209"),
         scale=220_000,
         price=80.0,
         in_park=False,
         cog_share=0.4,
+        spec=(7.3,),  # below the base level and limit grade 3 (~12.8 kgce/重量箱)
+        lines=(("S1", "900 t/d 浮法玻璃生产线", "glass_gt800", "flat_glass", 900, "t/d", 2011),),
     ),
+)
+
+# Green-factory titles (fictional lists): (enterprise, level, year awarded, list name)
+_TITLES: tuple[tuple[str, str, int, str], ...] = (
+    ("ent01", "municipal", 2020, "苏州市绿色工厂名单（2020年，示例）"),
+    ("ent01", "national", 2021, "工业和信息化部绿色制造名单（2021年，示例）"),
+    ("ent11", "municipal", 2022, "苏州市绿色工厂名单（2022年，示例）"),
+    ("ent20", "municipal", 2021, "苏州市绿色工厂名单（2021年，示例）"),
+    ("ent20", "provincial", 2022, "江苏省绿色工厂名单（2022年，示例）"),
+    ("ent23", "provincial", 2023, "江苏省绿色工厂名单（2023年，示例）"),
+    ("ent28", "national", 2022, "工业和信息化部绿色制造名单（2022年，示例）"),
 )
 
 # Enterprises without a verification body assigned (all others are assigned to VERIFIER).
@@ -741,10 +863,18 @@ class _SiteYear:
         return x * (1.0 + self.rng.gauss(0.0, sd))
 
     def add(
-        self, kind: str, item: str, amount: float, unit: str, noise: bool = True, **measured: Any
+        self,
+        kind: str,
+        item: str,
+        amount: float,
+        unit: str,
+        noise: bool = True,
+        sd: float = NOISE,
+        **measured: Any,
     ) -> float:
-        """Append a record; returns the amount as recorded (rounded, noise applied)."""
-        value = _sig(self.noisy(amount) if noise else amount)
+        """Append a record; returns the amount as recorded (rounded, noise of relative standard
+        deviation ``sd`` applied)."""
+        value = _sig(self.noisy(amount, sd) if noise else amount)
         if value <= 0:
             return 0.0
         rec: dict[str, Any] = {
@@ -783,28 +913,33 @@ _Builder = Callable[[_SiteYear, _Blueprint, float, float, int], None]
 _LIGHT_SPLIT = ((0.70, "MWh"), (0.25, "万kWh"), (0.05, "kWh"))
 
 
+def _damped(e: float, k: float = 0.4) -> float:
+    """A benchmarked line improves more slowly than the enterprise average (fraction ``k``)."""
+    return 1.0 - (1.0 - e) * k
+
+
 def _cement(sy: _SiteYear, bp: _Blueprint, p: float, e: float, site: int) -> None:
-    """Clinker line with grinding (site 0; ``p`` t clinker) or its limestone quarry (site 1)."""
+    """Clinker line (site 0; ``p`` t clinker), its limestone quarry (site 1) or the grinding
+    station (site 2; ``p`` t cement). The clinker line's site holds only the kiln system's energy
+    (coal, raw-meal and clinker electricity), so that it is the boundary of the clinker indicator;
+    ``bp.spec[0]`` scales the kiln coal (1.0: 0.107 t coal per t clinker)."""
     rng = sy.rng
     if site == 0:
         clinker = _sig(p)
-        cement = _sig(clinker * 1.27)
+        k, el = bp.spec[0], _damped(e)
         sy.add(
             "fuel",
             "bituminous_coal",
-            0.064 * clinker * e,
+            0.064 * k * clinker * el,
             "t",
             ncv=round(22.5 + rng.gauss(0, 0.25), 2),
             ncv_unit="GJ/t",
         )
-        sy.add("fuel", "bituminous_coal", 0.043 * clinker * e, "t")
+        sy.add("fuel", "bituminous_coal", 0.043 * k * clinker * el, "t")
         sy.add("fuel", "diesel", 0.00028 * clinker, "t")
         sy.add(
-            "electricity", "grid_electricity", 55 * clinker * e / 1e3, "MWh"
+            "electricity", "grid_electricity", 55 * clinker * el / 1e3, "MWh"
         )  # ~55 kWh/t clinker
-        sy.add(
-            "electricity", "grid_electricity", 35 * cement * e / 1e4, "万kWh"
-        )  # ~35 kWh/t cement
         sy.add(
             "process",
             "clinker",
@@ -815,35 +950,43 @@ def _cement(sy: _SiteYear, bp: _Blueprint, p: float, e: float, site: int) -> Non
             mgo_content=round(2.0 + rng.gauss(0, 0.3), 2),
         )
         sy.produce("cement_clinker", clinker, "t")
-        sy.produce("cement", cement, "t", bp.price)
-    else:  # quarry: ~1.2 t limestone per t clinker; excavators, haul trucks, crusher, conveyor
+    elif site == 1:  # quarry: ~1.2 t limestone per t clinker; excavators, trucks, crusher
         sy.add("fuel", "diesel", 0.00077 * p * e, "t")
         sy.add("electricity", "grid_electricity", 2.1 * p * e, "kWh")
+    else:  # grinding station: ~35 kWh/t cement
+        cement = _sig(p)
+        sy.add("electricity", "grid_electricity", 35 * cement * e / 1e4, "万kWh")
+        sy.produce("cement", cement, "t", bp.price)
 
 
 def _steel_eaf(sy: _SiteYear, bp: _Blueprint, p: float, e: float, site: int) -> None:
-    """Electric-arc-furnace steelworks with its rolling mill; ``p`` t crude steel."""
-    steel = _sig(p)
-    sy.grid(
-        (380 + 95 + 25) * steel * e / 1e3, ((0.76, "MWh"), (0.19, "万kWh"), (0.05, "MWh"))
-    )  # EAF + LF ~380, rolling ~95, utilities ~25 kWh/t
-    sy.add("fuel", "natural_gas", 38 * steel * e / 1e4, "10^4 Nm3")  # ladle preheat, reheating
-    sy.add("fuel", "anthracite", 0.009 * steel * e, "t")  # carbon injection, recarburiser
-    sy.add("fuel", "diesel", 0.0003 * steel, "t")
-    sy.add("process", "electrode", 0.0017 * steel * e, "t")
-    sy.add("process", "pig_iron_purchased", 0.18 * steel, "t")
-    # carbon fixed in the crude steel (~0.2 % C -> 0.0073 tCO2/t), deducted
-    sy.add(
-        "process",
-        "crude_steel_carbon",
-        steel,
-        "t",
-        noise=False,
-        emission_factor=0.0073,
-        emission_factor_unit="tCO2/t",
-    )
-    sy.produce("crude_steel", steel, "t")
-    sy.produce("rolled_steel", steel * 0.965, "t", bp.price)
+    """Electric-arc-furnace melt shop (site 0; ``p`` t crude steel; ``bp.spec[0]`` kWh/t for
+    EAF, ladle furnace and utilities) and its rolling mill (site 1; ``p`` t rolled steel)."""
+    if site == 0:
+        steel = _sig(p)
+        el = _damped(e)
+        sy.grid(bp.spec[0] * steel * el / 1e3, ((0.8, "MWh"), (0.2, "万kWh")))
+        sy.add("fuel", "natural_gas", 12 * steel * el / 1e4, "10^4 Nm3")  # ladle preheating
+        sy.add("fuel", "anthracite", 0.009 * steel * el, "t")  # carbon injection, recarburiser
+        sy.add("fuel", "diesel", 0.0003 * steel, "t")
+        sy.add("process", "electrode", 0.0017 * steel * e, "t")
+        sy.add("process", "pig_iron_purchased", 0.18 * steel, "t")
+        # carbon fixed in the crude steel (~0.2 % C -> 0.0073 tCO2/t), deducted
+        sy.add(
+            "process",
+            "crude_steel_carbon",
+            steel,
+            "t",
+            noise=False,
+            emission_factor=0.0073,
+            emission_factor_unit="tCO2/t",
+        )
+        sy.produce("crude_steel", steel, "t")
+    else:
+        rolled = _sig(p)
+        sy.grid(95 * rolled * e / 1e3, ((1.0, "MWh"),))  # rolling ~95 kWh/t
+        sy.add("fuel", "natural_gas", 27 * rolled * e / 1e4, "10^4 Nm3")  # reheating furnace
+        sy.produce("rolled_steel", rolled, "t", bp.price)
 
 
 def _steel_bof(sy: _SiteYear, bp: _Blueprint, p: float, e: float, site: int) -> None:
@@ -883,26 +1026,39 @@ def _steel_bof(sy: _SiteYear, bp: _Blueprint, p: float, e: float, site: int) -> 
 
 
 def _aluminium(sy: _SiteYear, bp: _Blueprint, p: float, e: float, site: int) -> None:
-    """Primary aluminium smelter; ``p`` t aluminium. Electrolysis improves slowly."""
-    al = _sig(p)
-    e_cell = 1.0 - (1.0 - e) * 0.3
-    for _ in range(2):  # two potlines metered in 万kWh, ~13 300 kWh/t
-        sy.add("electricity", "grid_electricity", al * 13_300 * e_cell / 2 / 1e4, "万kWh")
-    sy.add("electricity", "grid_electricity", 200 * al * e / 1e3, "MWh")  # casthouse, utilities
-    anode = 0.41 * al * e_cell  # net anode consumption
-    sy.add("process", "anode", anode / 2, "t", carbon_fraction=round(98 + sy.rng.gauss(0, 0.3), 1))
-    sy.add("process", "anode", anode / 2, "t")  # default carbon 1 - S - ash
-    sy.add("process", "aluminium_pfc", al, "t", noise=False)
-    sy.add("fuel", "natural_gas", 0.0046 * al * e, "10^4 Nm3")
-    sy.add("fuel", "diesel", 0.0017 * al, "t")
-    sy.produce("primary_aluminium", al, "t", bp.price)
+    """Primary aluminium smelter: potline series (sites 0 and 1; ``p`` t aluminium liquid each,
+    ``bp.spec[site]`` kWh AC per t, on a revenue meter) and the casthouse (site 2; ``p`` t cast).
+    Electrolysis improves slowly."""
+    if site < 2:
+        al = _sig(p)
+        e_cell = 1.0 - (1.0 - e) * 0.15
+        sy.add(
+            "electricity", "grid_electricity", al * bp.spec[site] * e_cell / 1e4, "万kWh", sd=0.003
+        )
+        anode = 0.41 * al * e_cell  # net anode consumption
+        sy.add(
+            "process",
+            "anode",
+            anode / 2,
+            "t",
+            carbon_fraction=round(98 + sy.rng.gauss(0, 0.3), 1),
+        )
+        sy.add("process", "anode", anode / 2, "t")  # default carbon 1 - S - ash
+        sy.add("process", "aluminium_pfc", al, "t", noise=False)
+        sy.produce("primary_aluminium", al, "t", bp.price)
+    else:
+        sy.add("electricity", "grid_electricity", 200 * p * e / 1e3, "MWh")  # casting, utilities
+        sy.add("fuel", "natural_gas", 0.0046 * p * e, "10^4 Nm3")
+        sy.add("fuel", "diesel", 0.0017 * p, "t")
 
 
 def _flat_glass(sy: _SiteYear, bp: _Blueprint, p: float, e: float, site: int) -> None:
-    """Float-glass line; ``p`` t glass (output in weight boxes, 1 重量箱 = 50 kg)."""
+    """Float-glass line; ``p`` t glass (output in weight boxes, 1 重量箱 = 50 kg); ``bp.spec[0]``
+    GJ of furnace, tin-bath and annealing heat per t glass."""
     rng = sy.rng
     glass = _sig(p)
-    heat_gj = 6.8 * glass * e  # furnace, tin bath, annealing
+    el = _damped(e)
+    heat_gj = bp.spec[0] * glass * el
     sy.add("fuel", "natural_gas", heat_gj * (1 - bp.cog_share) / 389.31, "10^4 Nm3")
     if bp.cog_share:
         sy.add("fuel", "coke_oven_gas", heat_gj * bp.cog_share / 173.54, "10^4 Nm3")
@@ -910,7 +1066,7 @@ def _flat_glass(sy: _SiteYear, bp: _Blueprint, p: float, e: float, site: int) ->
     sy.add("process", "soda_ash", 0.195 * glass, "t", purity=round(99.2 + rng.gauss(0, 0.2), 1))
     sy.add("process", "dolomite", 0.17 * glass, "t")
     sy.add("process", "limestone", 0.055 * glass, "t", purity=round(96.5 + rng.gauss(0, 0.5), 1))
-    sy.grid(105 * glass * e / 1e3, ((0.8, "MWh"), (0.2, "万kWh")))
+    sy.grid(105 * glass * el / 1e3, ((0.8, "MWh"), (0.2, "万kWh")))
     sy.produce("flat_glass", glass * 20, "重量箱", bp.price)
 
 
@@ -1064,4 +1220,10 @@ def demo_dataset(seed: int = 2024) -> DemoDataset:
         activities=activities,
         submission_states={(k, y): states[(k, y)] for k in keys for y in YEARS},
         output_value=output_value,
+        lines=tuple(
+            DemoLine(bp.key, site, name, indicator, product, capacity, unit, commissioned)
+            for bp in _BLUEPRINTS
+            for site, name, indicator, product, capacity, unit, commissioned in bp.lines
+        ),
+        titles=tuple(DemoTitle(*t) for t in _TITLES),
     )

@@ -29,6 +29,7 @@ from greenmfg.reference.model import (
     Label,
     LimitGrades,
     MethodSpec,
+    PolicyTarget,
     ReferenceData,
     Region,
     Source,
@@ -85,6 +86,15 @@ TABLES: dict[str, tuple[str, ...]] = {
         "grade_1",
         "grade_2",
         "grade_3",
+    ),
+    "policy_targets": (
+        "target_id",
+        "indicator_zh",
+        "indicator_en",
+        "comparator",
+        "value",
+        "unit",
+        "target_year",
     ),
 }
 BENCHMARK_STATUSES = ("sourced", "partial", "missing")
@@ -181,13 +191,15 @@ def _unit_for(dim: str) -> str:
     return {"[mass]": "kg", "[length] ** 3": "m3", _ENERGY: "J"}[dim]
 
 
-def _rows(root: Traversable, name: str) -> Iterator[Row]:
+def _rows(root: Traversable, name: str, columns: tuple[str, ...] | None = None) -> Iterator[Row]:
+    """The rows of ``name.csv``, checked to have ``columns`` (default ``TABLES[name]``) and the
+    provenance columns."""
     path = f"reference/{name}.csv"
     resource = root.joinpath(f"{name}.csv")
     text = resource.read_text(encoding="utf-8")
     reader = csv.DictReader(text.splitlines())
     header = tuple(reader.fieldnames or ())
-    expected = TABLES[name] + PROVENANCE
+    expected = (TABLES[name] if columns is None else columns) + PROVENANCE
     missing = [c for c in expected if c not in header]
     if missing:
         raise ReferenceDataError(f"{path}: header lacks column(s) {', '.join(missing)}")
@@ -428,6 +440,7 @@ def load_reference(root: Traversable | None = None) -> ReferenceData:
         places=_load_labels(root, "places", "region_code"),
         benchmark_levels=_load_benchmark_levels(root),
         limit_grades=_load_limit_grades(root),
+        policy_targets=_load_policy_targets(root),
     )
     _cross_check(data)
     return data
@@ -531,6 +544,34 @@ def _load_limit_grades(root: Traversable) -> tuple[LimitGrades, ...]:
         )
         _unique(seen, (g.standard, g.indicator_id, g.scope), row, "indicator_id", g)
         out.append(g)
+    return tuple(out)
+
+
+def _load_policy_targets(root: Traversable) -> tuple[PolicyTarget, ...]:
+    out: list[PolicyTarget] = []
+    seen: dict[object, object] = {}
+    for row in _rows(root, "policy_targets"):
+        tid = row["target_id"].strip()
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", tid):
+            raise row.fail("target_id", "a snake_case id")
+        comparator = row["comparator"].strip()
+        if comparator not in (">", ">="):
+            raise row.fail("comparator", "'>' (exceed) or '>=' (reach)")
+        year = _year(row, "target_year")
+        if year is None:
+            raise row.fail("target_year", "a four-digit year")
+        t = PolicyTarget(
+            target_id=tid,
+            indicator_zh=row["indicator_zh"].strip(),
+            indicator_en=row["indicator_en"].strip(),
+            comparator=comparator,
+            value=row.number("value"),
+            unit=row.unit("unit"),
+            target_year=year,
+            source=row.source(),
+        )
+        _unique(seen, tid, row, "target_id", t)
+        out.append(t)
     return tuple(out)
 
 

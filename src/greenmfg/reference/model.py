@@ -130,6 +130,25 @@ class LimitGrades:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyTarget:
+    """A quantified policy target (e.g. the 2030 green-factory output share of the 2024 Guiding
+    Opinions): ``comparator`` ``>`` (exceed) or ``>=`` (reach), ``value`` in ``unit``."""
+
+    target_id: str
+    indicator_zh: str
+    indicator_en: str
+    comparator: str
+    value: float
+    unit: str
+    target_year: int
+    source: Source
+
+    def met_by(self, value: float) -> bool:
+        """Whether ``value`` (in ``unit``) meets the target."""
+        return value > self.value if self.comparator == ">" else value >= self.value
+
+
+@dataclass(frozen=True, slots=True)
 class Region:
     """A GB/T 2260 province, an MEE/NBS grid region, or the nation."""
 
@@ -189,6 +208,7 @@ class ReferenceData:
     places: Mapping[str, Label] = field(default_factory=dict)  # GB/T 2260 prefecture/county code
     benchmark_levels: tuple[BenchmarkLevel, ...] = ()
     limit_grades: tuple[LimitGrades, ...] = ()
+    policy_targets: tuple[PolicyTarget, ...] = ()
 
     def benchmark_level(self, indicator_id: str, catalogue: int | None = None) -> BenchmarkLevel:
         """The level of ``indicator_id`` in the newest catalogue (or the newest not after
@@ -205,6 +225,13 @@ class ReferenceData:
     def limit_grades_of(self, indicator_id: str) -> LimitGrades | None:
         """The limit-standard grades of ``indicator_id``, or ``None`` when none are held."""
         return next((g for g in self.limit_grades if g.indicator_id == indicator_id), None)
+
+    def policy_target(self, target_id: str) -> PolicyTarget:
+        """The policy target ``target_id`` (``policy_targets.csv``); ``KeyError`` if absent."""
+        for t in self.policy_targets:
+            if t.target_id == target_id:
+                return t
+        raise KeyError(target_id)
 
     def industry_name(self, code: str | None, lang: str = "zh") -> str:
         """The name of a GB/T 4754 code, or of its nearest named parent (class -> division),

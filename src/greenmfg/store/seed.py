@@ -13,7 +13,7 @@ from sqlalchemy import select
 from greenmfg.accounting.activities import ActivityTable
 from greenmfg.demo.dataset import DemoDataset, demo_dataset
 from greenmfg.reference.loader import get_reference
-from greenmfg.store import admin, workflow
+from greenmfg.store import admin, benchmarking, workflow
 from greenmfg.store.activities import get_period, new_version
 from greenmfg.store.auth import hash_password
 from greenmfg.store.db import Database
@@ -108,6 +108,25 @@ def seed_demo(
                     VERIFY_NOTE if action == "verify" else RETURN_NOTE,
                 )
         say("data", n, len(keys))
+    with db.writing() as s:
+        for line in ds.lines:
+            benchmarking.create_line(
+                s,
+                ref,
+                principals[("manager", line.org_key)],
+                ids[line.org_key],
+                site=line.site,
+                name=line.name,
+                indicator_id=line.indicator_id,
+                product=line.product,
+                capacity=line.capacity,
+                capacity_unit=line.capacity_unit,
+                commissioned=line.commissioned,
+            )
+        for t in ds.titles:
+            benchmarking.award_title(
+                s, admin.SYSTEM, ids[t.org_key], level=t.level, year=t.year, list_name=t.list_name
+            )
     return ds
 
 

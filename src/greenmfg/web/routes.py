@@ -216,9 +216,16 @@ def nav_items(principal: Principal | None) -> list[tuple[str, str, str]]:
         if g.role in ("manager", "viewer") and g.org_id not in seen:
             seen.add(g.org_id)
             items.append((f"/enterprises/{g.org_id}", N_("My enterprise"), "nav-enterprise"))
+            items.append(
+                (f"/enterprises/{g.org_id}/green-factory", N_("Green factory"), "nav-green-factory")
+            )
+            items.append(
+                (f"/enterprises/{g.org_id}/benchmark", N_("Energy benchmark"), "nav-benchmark")
+            )
     roles = principal.roles()
     if roles & PORTFOLIO_ROLES:
         items.append(("/portfolio", N_("Portfolio"), "nav-portfolio"))
+        items.append(("/oversight/benchmark", N_("Benchmark oversight"), "nav-oversight-benchmark"))
     if "verifier" in roles:
         items.append(("/verifier", N_("Verification"), "nav-verifier"))
     return items
@@ -275,6 +282,31 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+def download(data: bytes, filename: str, media: str) -> Response:
+    """A file download (report exports); ``filename`` is percent-encoded for the header."""
+    return Response(
+        data,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{quote(filename)}"'},
+    )
+
+
+def pdf_download(
+    request: Request, template: str, filename: str, lang: str | None = None, **context: Any
+) -> Response:
+    """Render a print template in ``lang`` (default: ``?lang=`` or the page language) and send
+    it as a PDF (503 without WeasyPrint)."""
+    from greenmfg.io.pdf import PdfUnavailable, write_pdf
+
+    lang = normalise(lang or request.query_params.get("lang") or request_lang(request))
+    html = environment(lang).get_template(template).render(lang=lang, **context)
+    try:
+        data = write_pdf(html)
+    except PdfUnavailable as exc:
+        return Response(str(exc), status_code=503, media_type="text/plain")
+    return download(data, filename, "application/pdf")
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -6,7 +6,9 @@ from greenmfg.api.routes import (
     activities,
     audit,
     auth,
+    benchmark,
     factors,
+    green_factory,
     inventories,
     organisations,
     portfolio,
@@ -16,3 +18,5 @@ from greenmfg.api.routes import (
 router = APIRouter()
 for module in (auth, organisations, activities, inventories, workflow, portfolio, factors, audit):
     router.include_router(module.router)
+router.include_router(benchmark.router)  # energy benchmarking (issue 4)
+router.include_router(green_factory.router)  # green-factory self-evaluation (issue 4)
