@@ -132,12 +132,6 @@ class Scheme:
     def title(self, lang: str = "zh") -> str:
         return self.title_en if lang == "en" else self.title_zh
 
-    @property
-    def questions(self) -> tuple[Indicator, ...]:
-        """The rows an enterprise answers: basic requirements, qualitative rows, and quantitative
-        rows that greenmfg cannot compute (no ``metric``) or that it computes but may lack data."""
-        return tuple(i for i in self.indicators if i.kind != "group")
-
 
 @dataclass(frozen=True, slots=True)
 class MetricValue:
@@ -391,20 +385,21 @@ def evaluate(
     )
 
 
+def are_alternatives(group_points: float | None, child_points: list[float | None]) -> bool:
+    """Whether a group's children are alternatives: more than one, each carrying the group's
+    points (only the one that applies counts, e.g. unit-product energy where a limit standard
+    exists, else energy per output value)."""
+    if group_points is None or len(child_points) < 2:
+        return False
+    return all(p is not None and abs(p - group_points) < 1e-9 for p in child_points)
+
+
 def alternatives(scheme: Scheme) -> dict[str, tuple[str, ...]]:
-    """Groups whose children are alternatives (each child carries the group's points: only the
-    one that applies counts, e.g. unit-product energy where a limit standard exists, else energy
-    per output value), mapped to their children's ids."""
+    """Groups whose children are alternatives, mapped to their children's ids."""
     out = {}
     for g in scheme.indicators:
         kids = scheme.children(g.id)
-        points = g.points
-        if (
-            g.kind == "group"
-            and points is not None
-            and len(kids) > 1
-            and all(k.points is not None and abs(k.points - points) < 1e-9 for k in kids)
-        ):
+        if g.kind == "group" and are_alternatives(g.points, [k.points for k in kids]):
             out[g.id] = tuple(k.id for k in kids)
     return out
 

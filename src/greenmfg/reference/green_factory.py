@@ -28,6 +28,7 @@ from greenmfg.evaluation.green_factory import (
     Indicator,
     Level,
     Scheme,
+    are_alternatives,
 )
 from greenmfg.evaluation.zero_carbon import COMPARATORS, Criterion
 from greenmfg.reference.loader import ReferenceDataError, Row, _rows
@@ -211,8 +212,7 @@ def _check_tree(indicators: list[Indicator], lines: dict[str, int]) -> None:
         if not kids or any(p is None for p in pts):
             continue
         total = sum(p for p in pts if p is not None)
-        alternatives = len(kids) > 1 and all(abs((p or 0) - g.points) < 1e-9 for p in pts)
-        if abs(total - g.points) > 1e-6 and not alternatives:
+        if abs(total - g.points) > 1e-6 and not are_alternatives(g.points, pts):
             raise ReferenceDataError(
                 f"{path}, line {lines[g.id]}, column 'points': {g.points:g} is neither the sum "
                 f"of its children's points ({total:g}) nor each child's (alternatives)"

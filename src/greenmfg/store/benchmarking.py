@@ -288,6 +288,13 @@ def _evaluate(
     return out
 
 
+def latest_or(years: list[int], year: int | None) -> int:
+    """``year`` if given, else the newest of ``years`` (0 when there are none: empty results)."""
+    if year is not None:
+        return year
+    return years[-1] if years else 0
+
+
 def scope_years(session: Session, principal: Principal) -> list[int]:
     """Years with reporting periods among the enterprises in scope, ascending."""
     return sorted(
@@ -503,8 +510,7 @@ def oversight(
 ) -> Oversight:
     """Everything the authority page shows, computed once from the lines in scope."""
     years = scope_years(session, principal)
-    if year is None:
-        year = years[-1] if years else 0
+    year = latest_or(years, year)
     lines = _evaluate(session, ref, principal, year)
     return Oversight(
         year=year,

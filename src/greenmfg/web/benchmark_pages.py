@@ -19,6 +19,7 @@ from greenmfg.store import benchmarking as bm
 from greenmfg.store.reports import XLSX
 from greenmfg.web.charts import PALETTE
 from greenmfg.web.i18n import N_, gettext, normalise
+from greenmfg.web.labels import GREEN_TITLE_NAMES
 from greenmfg.web.routes import (
     download,
     fmt_num,
@@ -47,11 +48,7 @@ RULE_NAMES = {
     "existing": N_("Existing line: reach the base level by the deadline"),
     "new": N_("New line: must reach the benchmark level"),
 }
-TITLE_NAMES = {
-    "municipal": N_("Municipal green factory"),
-    "provincial": N_("Provincial green factory"),
-    "national": N_("National green factory"),
-}
+TITLE_NAMES = GREEN_TITLE_NAMES
 
 
 def _name(zh: str, en: str, lang: str) -> str:

@@ -35,6 +35,7 @@ from greenmfg.store.queries import enterprise_years
 from greenmfg.store.reports import XLSX
 from greenmfg.store.scope import Access, Principal, require
 from greenmfg.web.i18n import N_, gettext, normalise
+from greenmfg.web.labels import GREEN_TITLE_NAMES
 from greenmfg.web.routes import (
     download,
     error_page,
@@ -58,11 +59,7 @@ FLAG_NAMES = {
     BASE_LEADING_GIVEN: N_("base and leading values stated by the enterprise"),
     ALTERNATIVE_NOT_APPLIED: N_("alternative not applied"),
 }
-LEVEL_NAMES = {
-    "municipal": N_("municipal green factory"),
-    "provincial": N_("provincial green factory"),
-    "national": N_("national green factory"),
-}
+LEVEL_NAMES = GREEN_TITLE_NAMES
 LEVEL_NOTES = {
     "reached": N_("The total reaches this level's minimum score."),
     "below_minimum": N_("The total is below this level's minimum score."),
@@ -149,8 +146,6 @@ def _page_context(
     else:
         year = year if year in years else (years[0] if years else None)
         row = gfs.latest_evaluation(s, principal, org_id, year) if year else None
-        if row is not None and row.scheme != scheme_id and scheme_id not in SCHEME_IDS:
-            scheme_id = row.scheme
     scheme_id = scheme_id if scheme_id in gf.schemes else gfs.DEFAULT_SCHEME
     saved = _saved_answers(row if row is not None and row.scheme == scheme_id else None)
     ctx = gfs.context(s, ref, principal, org_id, year) if year else None
@@ -203,7 +198,7 @@ def green_factory_page(
 
 def _form_answers(
     form: Any, scheme_indicators: tuple[Indicator, ...]
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     answers: dict[str, Any] = {}
     efforts: dict[str, Any] = {}
     for ind in scheme_indicators:
@@ -222,7 +217,7 @@ def _form_answers(
         e = str(form.get(f"e.{ind.id}") or "").strip()
         if e:
             efforts[ind.id] = e
-    return answers, efforts, {}
+    return answers, efforts
 
 
 @router.post("/enterprises/{org_id}/green-factory")
@@ -246,7 +241,7 @@ async def save_green_factory(
         year = int(str(form.get("year") or ""))
     except ValueError:
         return error_page(request, 400, _("Choose a year."), principal)
-    answers, efforts, _zc = _form_answers(form, gf.scheme(scheme_id).indicators)
+    answers, efforts = _form_answers(form, gf.scheme(scheme_id).indicators)
     zero_carbon = {
         c.id: str(form.get(f"z.{c.id}"))
         for c in gf.zero_carbon
@@ -269,7 +264,6 @@ async def save_green_factory(
 
 
 def _report_data(
-    request: Request,
     db: Any,
     ref: ReferenceData,
     principal: Principal,
@@ -304,7 +298,7 @@ def _tables(data: dict[str, Any], lang: str) -> list[Table]:
             ],
             [_("Level to apply for"), level],
             [_("Note"), _(LEVEL_NOTES.get(ev.level_note, ev.level_note))],
-            [_("Reference edition"), ref_edition(data)],
+            [_("Reference edition"), data["row"].reference_edition],
         ],
     )
     scores = Table(
@@ -382,11 +376,6 @@ def _tables(data: dict[str, Any], lang: str) -> list[Table]:
     return [summary, scores, gaps, zc]
 
 
-def ref_edition(data: dict[str, Any]) -> str:
-    row = data["row"]
-    return row.reference_edition if row is not None else ""
-
-
 @router.get("/enterprises/{org_id}/green-factory/{evaluation_id}/report.xlsx")
 @page()
 def green_factory_xlsx(
@@ -400,7 +389,7 @@ def green_factory_xlsx(
 ) -> Response:
     assert principal is not None
     lang = normalise(lang or request_lang(request))
-    data = _report_data(request, db, ref, principal, org_id, evaluation_id)
+    data = _report_data(db, ref, principal, org_id, evaluation_id)
     content = write_tables_xlsx(_tables(data, lang))
     return download(content, f"green-factory-{org_id}-{data['year']}-{evaluation_id}.xlsx", XLSX)
 
@@ -418,7 +407,7 @@ def green_factory_pdf(
 ) -> Response:
     assert principal is not None
     lang = normalise(lang or request_lang(request))
-    data = _report_data(request, db, ref, principal, org_id, evaluation_id)
+    data = _report_data(db, ref, principal, org_id, evaluation_id)
     return pdf_download(
         request,
         "green_factory_report.html",

@@ -8,6 +8,14 @@ for a city or county).
 from __future__ import annotations
 
 from greenmfg.reference.loader import get_reference
+from greenmfg.web.i18n import N_
+
+# Green-factory titles of the gradient cultivation system (message ids; pages translate them).
+GREEN_TITLE_NAMES = {
+    "municipal": N_("Municipal green factory"),
+    "provincial": N_("Provincial green factory"),
+    "national": N_("National green factory"),
+}
 
 NATIONAL = "000000"
 

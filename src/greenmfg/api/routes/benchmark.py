@@ -206,6 +206,5 @@ def get_leaders(
 def get_green_share(
     principal: PrincipalDep, s: ReadSession, ref: RefDep, year: OptYear = None
 ) -> GreenShare:
-    years = bm.scope_years(s, principal)
-    y = year if year is not None else (years[-1] if years else 0)
+    y = bm.latest_or(bm.scope_years(s, principal), year)
     return GreenShare(**bm.green_share(s, ref, principal, y))
