@@ -39,6 +39,16 @@ benchmark_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(benchmark_app, name="benchmark")
+pact_client_app = typer.Typer(
+    help="Credentials for data recipients of the PACT API (OAuth2 client credentials).",
+    no_args_is_help=True,
+)
+app.add_typer(pact_client_app, name="pact-client")
+pact_app = typer.Typer(
+    help="Partners' PACT servers: connect, pull their footprints, answer requests.",
+    no_args_is_help=True,
+)
+app.add_typer(pact_app, name="pact")
 
 DatabaseOpt = Annotated[
     str | None,
@@ -646,6 +656,209 @@ def admin_create_token(
     typer.echo(secret)
 
 
+def _resolve_org(session: Any, ref: str) -> Any:
+    """An organisation by id or by exact (Chinese or English) name; AdminError otherwise."""
+    from sqlalchemy import or_, select
+
+    from greenmfg.store.admin import AdminError
+    from greenmfg.store.models import Organisation
+
+    if ref.strip().isdigit():
+        org = session.get(Organisation, int(ref))
+        if org is None:
+            raise AdminError(f"no organisation with id {ref}")
+        return org
+    found = session.scalars(
+        select(Organisation).where(or_(Organisation.name == ref, Organisation.name_en == ref))
+    ).all()
+    if not found:
+        raise AdminError(f"no organisation named {ref!r}")
+    if len(found) > 1:
+        ids = ", ".join(str(o.id) for o in found)
+        raise AdminError(f"{len(found)} organisations are named {ref!r} (ids {ids}); give the id")
+    return found[0]
+
+
+@contextmanager
+def _pact_errors() -> Iterator[None]:
+    """Refusals of a PACT command (bad organisation, URL, connection; a partner's error):
+    message, exit 2."""
+    from greenmfg.io.pact_client import PactClientError
+    from greenmfg.store.pact import PactStoreError
+
+    with _admin_errors():
+        try:
+            yield
+        except (PactStoreError, PactClientError) as e:
+            err.print(f"[red]{e}[/red]", highlight=False)
+            raise typer.Exit(2) from None
+
+
+@pact_client_app.command("create")
+def pact_client_create(
+    org: Annotated[str, typer.Argument(help="Enterprise or park (id or exact name)")],
+    name: Annotated[str, typer.Option(help="Who the credentials are for")] = "",
+    database: DatabaseOpt = None,
+) -> None:
+    """Create PACT client credentials reading ORG's published footprints (a park: its
+    enterprises'). The secret is printed once; only its hash is stored."""
+    from greenmfg.store.pact import create_client
+
+    db = _open_db(database)
+    with _pact_errors(), db.writing() as s:
+        target = _resolve_org(s, org)
+        client_id, secret = create_client(s, target.id, name)
+    typer.echo(f"client id: {client_id}")
+    typer.echo(f"client secret: {secret}")
+
+
+@pact_client_app.command("list")
+def pact_client_list(database: DatabaseOpt = None) -> None:
+    """List PACT clients (ids, data owner, revoked or not)."""
+    from greenmfg.store.models import Organisation
+    from greenmfg.store.pact import list_clients
+
+    db = _open_db(database)
+    tbl = Table()
+    tbl.add_column("client id", no_wrap=True, min_width=29)  # whole, to be copied
+    for c in ("name", "data owner", "created", "revoked"):
+        tbl.add_column(c, overflow="fold")
+    with db.reading() as s:
+        for c in list_clients(s):
+            org = s.get(Organisation, c.org_id)
+            tbl.add_row(
+                c.client_id,
+                c.name,
+                f"{org.name if org else '?'} ({c.org_id})",
+                c.created_at,
+                c.revoked_at or "",
+            )
+    out.print(tbl)
+
+
+@pact_client_app.command("revoke")
+def pact_client_revoke(
+    client_id: Annotated[str, typer.Argument(help="The client id to revoke")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Revoke a PACT client; its access tokens stop working at once."""
+    from greenmfg.store.pact import revoke_client
+
+    db = _open_db(database)
+    with _pact_errors(), db.writing() as s:
+        revoke_client(s, client_id)
+    out.print(f"revoked {client_id}")
+
+
+@pact_app.command("connect")
+def pact_connect(
+    name: Annotated[str, typer.Argument(help="A name for the partner's server")],
+    url: Annotated[str, typer.Option("--url", help="The partner's PACT API base URL")],
+    client_id: Annotated[str, typer.Option("--client-id", help="Client id the partner issued")],
+    client_secret: Annotated[
+        str,
+        typer.Option(
+            "--client-secret",
+            prompt=True,
+            hide_input=True,
+            help="Client secret the partner issued (asked for when omitted)",
+        ),
+    ],
+    auth_url: Annotated[
+        str | None,
+        typer.Option("--auth-url", help="Base URL of its token endpoint, if not --url"),
+    ] = None,
+    ca_bundle: Annotated[
+        Path | None,
+        typer.Option("--ca-bundle", exists=True, dir_okay=False, help="CA bundle (PEM) to trust"),
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Store (or replace) the connection NAME to a partner's PACT server. The secret is kept
+    encrypted (AES-256-GCM, key from GREENMFG_SECRET_KEY)."""
+    from greenmfg.store.pact import save_connection
+
+    db = _open_db(database)
+    with _pact_errors(), db.writing() as s:
+        conn = save_connection(
+            s,
+            name,
+            url,
+            client_id,
+            client_secret,
+            auth_base_url=auth_url,
+            ca_bundle=str(ca_bundle.resolve()) if ca_bundle else None,
+        )
+        out.print(f"connection {conn.name}: {conn.base_url} (client {conn.client_id})")
+
+
+class PactVersionOpt(StrEnum):
+    v2 = "2"
+    v3 = "3"
+
+
+@pact_app.command("pull")
+def pact_pull(
+    connection: Annotated[str, typer.Argument(help="Connection name (see pact connect)")],
+    into: Annotated[str, typer.Option("--into", help="Enterprise receiving them (id or name)")],
+    version: Annotated[
+        PactVersionOpt, typer.Option("--version", help="PACT API version to use")
+    ] = PactVersionOpt.v3,
+    database: DatabaseOpt = None,
+) -> None:
+    """Pull every footprint the partner shares into an enterprise (idempotent: footprints
+    already held are left as they are)."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from greenmfg.io.pact_client import pull
+    from greenmfg.store.pact import connection_secret, get_connection
+
+    db = _open_db(database)
+    with _pact_errors():
+        with db.reading() as s:
+            conn = get_connection(s, connection)
+            secret = connection_secret(s, conn)
+            enterprise = _resolve_org(s, into)
+        with (
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                console=err,
+                transient=True,
+            ) as progress,
+            db.writing() as s,
+        ):
+            task = progress.add_task(f"pulling from {conn.name}", total=None)
+
+            def step(stage: str, done: int, total: int | None) -> None:
+                progress.update(
+                    task, description=f"{stage} ({conn.name})", completed=done, total=total
+                )
+
+            result = pull(s, conn, enterprise.id, version.value, secret=secret, progress=step)
+    out.print(
+        f"{conn.name} (v{result.version}): {result.fetched} fetched, {result.new} new, "
+        f"{result.unchanged} unchanged, {result.updated} status updated, "
+        f"{len(result.skipped)} skipped, {len(result.invalid)} invalid"
+    )
+    for line in result.skipped + result.invalid:
+        err.print(f"[yellow]{line}[/yellow]", highlight=False)
+
+
+@pact_app.command("deliver")
+def pact_deliver(database: DatabaseOpt = None) -> None:
+    """Send again the answers to footprint requests that could not be delivered (last 72 h)."""
+    from greenmfg.io.pact_client import retry_failed_answers
+
+    db = _open_db(database)
+    outcomes = retry_failed_answers(db.engine)
+    for request_id, outcome in outcomes.items():
+        out.print(f"request {request_id}: {outcome}")
+    if not outcomes:
+        out.print("nothing to deliver")
+
+
 DEMO_FILE = "greenmfg-demo.db"
 
 
@@ -714,6 +927,14 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
     database: DatabaseOpt = None,
     migrate: Annotated[bool, typer.Option(help="Migrate the schema before starting")] = True,
+    ssl_certfile: Annotated[
+        Path | None,
+        typer.Option("--ssl-certfile", help="TLS certificate chain (PEM); with --ssl-keyfile"),
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None,
+        typer.Option("--ssl-keyfile", help="TLS private key (PEM); with --ssl-certfile"),
+    ] = None,
 ) -> None:
     """Run the production server (uvicorn) on the configured database."""
     import os
@@ -722,6 +943,13 @@ def serve(
 
     from greenmfg.store.db import database_url
 
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        err.print("[red]--ssl-certfile and --ssl-keyfile go together: give both or neither[/red]")
+        raise typer.Exit(2)
+    for option, tls_file in (("--ssl-certfile", ssl_certfile), ("--ssl-keyfile", ssl_keyfile)):
+        if tls_file is not None and not tls_file.is_file():
+            err.print(f"[red]{option} {tls_file}: no such file[/red]")
+            raise typer.Exit(2)
     url = database_url(database)
     if migrate:
         _open_db(url).dispose()
@@ -734,6 +962,8 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
     )
 
 

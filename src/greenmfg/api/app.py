@@ -105,6 +105,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from greenmfg.api.routes import router as api_router
 
     app.include_router(api_router, prefix="/api/v1")
+    from greenmfg.api.pact import router as pact_router  # PACT Data Exchange API, at the root
+
+    app.include_router(pact_router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> PlainTextResponse:

@@ -351,3 +351,166 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# ------------------------------------------------------------------ PACT data exchange (issue 5)
+
+PACT_ORIGINS = ("computed", "imported", "pulled")
+PACT_STATUSES = ("Active", "Deprecated")
+PACT_KEY_KINDS = ("product", "company", "classification", "geography")
+REQUEST_STATUSES = ("pending", "fulfilled", "rejected", "received", "unmatched", "sent", "failed")
+
+
+class ProductFootprint(Base):
+    """A product carbon footprint as a PACT v3 ``ProductFootprint`` document (the canonical form;
+    ``/2`` renders it with ``greenmfg.io.pact.to_v2``).
+
+    ``id`` is the document's own UUID (PACT Tech Specs v3, ``ProductFootprint/id``). Documents are
+    immutable: a new version gets a new id and lists the old one in ``precedingPfIds``; the only
+    change ever made to a stored document is its lifecycle ``status`` (``Active`` -> ``Deprecated``).
+    ``org_id`` is the enterprise whose footprint it is (``computed``/``imported``), or the
+    enterprise that received a supplier's footprint (``pulled``, never ``published``). Dates are
+    normalised UTC strings (``YYYY-MM-DDTHH:MM:SS.ffffffZ``) so that they compare as text on
+    SQLite and PostgreSQL alike; ``validity_start``/``validity_end`` are the effective validity
+    period (v3 ``validityPeriodStart``/``End``, else ``referencePeriodEnd`` and three years after).
+    """
+
+    __tablename__ = "product_footprints"
+    __table_args__ = (
+        Index("ix_product_footprints_org_published", "org_id", "published"),
+        Index("ix_product_footprints_validity", "validity_start", "validity_end"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    origin: Mapped[str] = mapped_column(String(16))
+    origin_detail: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    spec_version: Mapped[str] = mapped_column(String(32))
+    product_name: Mapped[str] = mapped_column(String(500), default="")
+    product_ids: Mapped[list[Any]] = mapped_column(JSON)
+    company_ids: Mapped[list[Any]] = mapped_column(JSON)
+    classifications: Mapped[list[Any]] = mapped_column(JSON)
+    geography: Mapped[str | None] = mapped_column(String(64))
+    pf_created: Mapped[str] = mapped_column(String(32))
+    pf_updated: Mapped[str | None] = mapped_column(String(32))
+    reference_period_start: Mapped[str | None] = mapped_column(String(32))
+    reference_period_end: Mapped[str | None] = mapped_column(String(32))
+    validity_start: Mapped[str | None] = mapped_column(String(32))
+    validity_end: Mapped[str | None] = mapped_column(String(32))
+    preceding_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ProductFootprintKey(Base):
+    """One lower-cased identifier of a footprint (product id, company id, classification or
+    geography), so that the PACT list filters, which match any of a footprint's ids
+    case-insensitively, run as indexed SQL on every database."""
+
+    __tablename__ = "product_footprint_keys"
+    __table_args__ = (Index("ix_product_footprint_keys_kind_value", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    footprint_id: Mapped[str] = mapped_column(
+        ForeignKey("product_footprints.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(1000))
+
+
+class PactClient(Base):
+    """A data recipient's OAuth2 client credentials (RFC 6749 4.4) for the PACT API of one data
+    owner: an enterprise, or a park (then its enterprises). Only the argon2id hash of the secret
+    is stored; the secret is shown once."""
+
+    __tablename__ = "pact_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class PactAccessToken(Base):
+    """An access token issued by ``POST /auth/token`` (only its SHA-256 is stored). Kept a day
+    past its expiry so that a late caller is told ``TokenExpired`` rather than ``BadRequest``."""
+
+    __tablename__ = "pact_access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_pk: Mapped[int] = mapped_column(
+        ForeignKey("pact_clients.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    expires_at: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class PactConnection(Base):
+    """A partner's PACT host system that greenmfg calls: to pull its footprints and to send it
+    events (request answers). ``secret_enc`` is the client secret encrypted with AES-256-GCM
+    under a key derived from ``GREENMFG_SECRET_KEY`` (see ``greenmfg.store.pact``)."""
+
+    __tablename__ = "pact_connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    auth_base_url: Mapped[str | None] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    secret_enc: Mapped[str] = mapped_column(Text)
+    ca_bundle: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    updated_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    last_pull_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class FootprintRequest(Base):
+    """A PACT event received (``direction='in'``) or sent (``'out'``): footprint requests
+    (``RequestCreated``) with their answer, and ``Published`` notifications.
+
+    An inbound request is addressed to ``org_id`` (the data owner of the client that sent it) and
+    waits (``pending``) until it is fulfilled or rejected; the answer event is kept in
+    ``response_event`` and sent to the requester's events endpoint after the transaction commits
+    (``callback_*`` record the outcome). An outbound request is one of ours, ``org_id`` being the
+    enterprise that asked; the partner's answer fills in its status and footprints."""
+
+    __tablename__ = "footprint_requests"
+    __table_args__ = (
+        UniqueConstraint("direction", "source", "event_id"),
+        Index("ix_footprint_requests_org_status", "org_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(16))  # request, published, fulfilled, rejected
+    spec_version: Mapped[str] = mapped_column(String(1))
+    event_id: Mapped[str] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(500))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    client_pk: Mapped[int | None] = mapped_column(ForeignKey("pact_clients.id"))
+    connection_id: Mapped[int | None] = mapped_column(ForeignKey("pact_connections.id"))
+    reply_source: Mapped[str] = mapped_column(String(500), default="")
+    criteria: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    response_event: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    footprint_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    decided_at: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    callback_status: Mapped[str] = mapped_column(String(16), default="")
+    callback_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    callback_at: Mapped[str | None] = mapped_column(String(32))
+    callback_result: Mapped[str] = mapped_column(Text, default="")
