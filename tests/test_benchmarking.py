@@ -290,3 +290,48 @@ def test_pdf_renders_chinese_headings(demo: tuple[Database, DemoDataset]) -> Non
     assert "Energybenchmarkreport" in en and "Linesbelowthebaselevel" in en
     e = _pdf_text(c.get(f"/enterprises/{ids['ent21']}/benchmark/report.pdf").content)
     assert "能效对标报告" in e and "低于基准水平" in e
+
+
+def test_demo_publishes_the_cement_plants_footprints(demo: tuple[Database, DemoDataset]) -> None:
+    """The demo's clinker and cement footprints, recomputed by hand from the stored ISO 14064-1
+    inventory summary (ISO 14067, 6.4: cradle to gate = direct emissions + purchased electricity x
+    its footprint factor):
+
+        q_clinker = (scope1(S1 + S2) [t] * 1000 + kWh(S1 + S2) * 0.6205) / clinker [t]
+        q_cement  = (scope1(S3) * 1000 + kWh(S3) * 0.6205 + clinker * q_clinker) / cement [t]
+
+    with 0.6205 kgCO2e/kWh the 2023 national electricity carbon footprint factor
+    (product_footprints.csv, MEE/NBS/NEA announcement, official)."""
+    from greenmfg.store.models import ProductFootprint
+    from greenmfg.store.queries import stored_inventory
+    from greenmfg.units import conversion_factor
+
+    db, ds = demo
+    assert ds.pact_client is not None and ds.pact_client[0].startswith("pact_")
+    ids = _ids(db)
+    with db.reading() as s:
+        inv, _ = stored_inventory(s, _p(db, "ent20"), ids["ent20"], 2023, method="iso14064")
+        rows = s.scalars(
+            select(ProductFootprint).where(ProductFootprint.org_id == ids["ent20"])
+        ).all()
+    summ = inv.summary
+    s1 = {r["site"]: r["scope1_tco2e"] for r in summ["by_site"]}
+    kwh: dict[str, float] = {}
+    for r in summ["energy_by_carrier"]:
+        if r["kind"] == "electricity":
+            kwh[r["site"]] = kwh.get(r["site"], 0.0) + r["amount"] * conversion_factor(
+                r["unit"], "kWh"
+            )
+    out = {r["product"]: r["output"] for r in summ["intensities"]}
+    clinker, cement = out["cement_clinker"], out["cement"]
+    q_clinker = ((s1["S1"] + s1["S2"]) * 1000 + (kwh["S1"] + kwh["S2"]) * 0.6205) / clinker
+    q_cement = (s1["S3"] * 1000 + kwh["S3"] * 0.6205 + clinker * q_clinker) / cement
+    served = {
+        r.document["productNameCompany"].split()[0]: float(
+            r.document["pcf"]["pcfExcludingBiogenicUptake"]
+        )
+        for r in rows
+    }
+    assert served["水泥熟料"] == pytest.approx(q_clinker, abs=0.05)  # declared to 0.1 kg
+    assert served["通用硅酸盐水泥"] == pytest.approx(q_cement, abs=0.05)
+    assert all(r.published and r.origin == "computed" for r in rows)

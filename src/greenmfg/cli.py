@@ -911,6 +911,11 @@ def demo(
     out.print(
         f"… and ent03 to ent{len(ds.enterprises):02d}, one manager per enterprise, same password."
     )
+    if ds.pact_client is not None:
+        # plain lines, so that scripts (and the PACT conformance tool's operator) can read them
+        out.print(f"PACT client id: {ds.pact_client[0]}", markup=False, highlight=False)
+        out.print(f"PACT client secret: {ds.pact_client[1]}", markup=False, highlight=False)
+        out.print(f"PACT API: http://{host}:{port}/3/footprints (and /2/…)", markup=False)
     out.print(f"[bold]Open http://{host}:{port}/[/bold]  (API docs at http://{host}:{port}/docs)")
     if serve_:
         import uvicorn

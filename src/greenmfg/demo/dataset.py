@@ -171,6 +171,8 @@ class DemoDataset:
     output_value: Mapping[tuple[str, int], float]
     lines: tuple[DemoLine, ...] = ()
     titles: tuple[DemoTitle, ...] = ()
+    #: (client id, client secret) of the demo's PACT client, set by the seeding
+    pact_client: tuple[str, str] | None = None
 
     def org(self, key: str) -> DemoOrg:
         """The organisation with ``key`` (``KeyError`` if none)."""

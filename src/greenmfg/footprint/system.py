@@ -40,6 +40,9 @@ from greenmfg.units import ureg
 Allocation = Literal["mass", "economic", "physical"]
 Origin = Literal["process", "supplier", "database"]
 PRECHARACTERISED = "CO2e (purchased footprints)"
+#: Emissions already in CO2e, e.g. a site's direct emissions from its accounted inventory (whose
+#: GWP set the inventory states); characterised with 1.
+INVENTORY_CO2E = "CO2e"
 
 
 class ProductSystemError(ValueError):
@@ -306,7 +309,7 @@ def build(system: ProductSystem, gwp: Mapping[str, float], gwp_set: str) -> Matr
     n = len(columns)
 
     gases = sorted({e.gas for p in system.processes for e in p.emissions})
-    unknown = [g for g in gases if g not in gwp]
+    unknown = [g for g in gases if g not in gwp and g != INVENTORY_CO2E]
     if unknown:
         raise ProductSystemError(f"no {gwp_set} GWP for gas(es) {', '.join(unknown)}")
     flows = (*gases, PRECHARACTERISED)
@@ -390,7 +393,7 @@ def build(system: ProductSystem, gwp: Mapping[str, float], gwp_set: str) -> Matr
     b = sp.csc_matrix((b_vals, (b_rows, b_cols)), shape=shape_b)
     tg = sp.csc_matrix((t_gsd, (t_rows, t_cols)), shape=shape_t)
     bg = sp.csc_matrix((b_gsd, (b_rows, b_cols)), shape=shape_b)
-    c = np.array([float(gwp[g]) for g in gases] + [1.0])
+    c = np.array([1.0 if g == INVENTORY_CO2E else float(gwp[g]) for g in gases] + [1.0])
     return Matrices(
         t,
         b,

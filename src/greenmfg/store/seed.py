@@ -6,18 +6,24 @@ audit chain, versions and stored inventories are what a real deployment would ho
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from sqlalchemy import select
 
 from greenmfg.accounting.activities import ActivityTable
 from greenmfg.demo.dataset import DemoDataset, demo_dataset
+from greenmfg.demo.footprints import cement_system, declarations
+from greenmfg.footprint.system import compute, gwp_table
+from greenmfg.io.pact import declaration_to_pact
 from greenmfg.reference.loader import get_reference
 from greenmfg.store import admin, benchmarking, workflow
 from greenmfg.store.activities import get_period, new_version
 from greenmfg.store.auth import hash_password
 from greenmfg.store.db import Database
 from greenmfg.store.models import Organisation, User
+from greenmfg.store.pact import create_client, publish_footprint
+from greenmfg.store.queries import stored_inventory
 from greenmfg.store.scope import Principal, load_principal
 
 RETURN_NOTE = "请补充外购电力的结算单，并核对熟料/产品产量与生产台账是否一致。"
@@ -127,7 +133,41 @@ def seed_demo(
             benchmarking.award_title(
                 s, admin.SYSTEM, ids[t.org_key], level=t.level, year=t.year, list_name=t.list_name
             )
-    return ds
+    return dataclasses.replace(ds, pact_client=seed_footprints(db, ds, ids, principals))
+
+
+#: name of the demo's PACT client (a customer of the cement plant)
+DEMO_PACT_CLIENT = "demo customer (PACT)"
+
+
+def seed_footprints(
+    db: Database,
+    ds: DemoDataset,
+    ids: dict[str, int],
+    principals: dict[tuple[str, str], Principal],
+) -> tuple[str, str]:
+    """Compute the cement plant's product footprints from its stored inventory, publish them as
+    PACT v3 footprints and create a PACT client for them. Returns ``(client_id, secret)``."""
+    ref = get_reference()
+    key = "ent20"
+    year = max(y for k, y in ds.activities if k == key)
+    org = ds.org(key)
+    with db.writing() as s:
+        # ISO 14064-1 inventory: AR6 GWPs, the family of ISO 14067
+        inv, _ = stored_inventory(
+            s, principals[("manager", key)], ids[key], year, method="iso14064"
+        )
+        system = cement_system(inv.summary, year, ref)
+        result = compute(system, gwp_table(ref.gwp, inv.gwp_set), inv.gwp_set)
+        for org_key, decl in declarations(result, org.name, year, "CN-JS"):
+            publish_footprint(
+                s,
+                ids[org_key],
+                declaration_to_pact(decl, "3"),
+                origin="computed",
+                origin_detail=f"greenmfg demo product system, inventory {year}",
+            )
+        return create_client(s, ids[key], DEMO_PACT_CLIENT)
 
 
 def _principals(
