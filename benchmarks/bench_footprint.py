@@ -47,7 +47,7 @@ def _brightway_mc_rate(s, iterations: int = 10) -> float:
     import bw2calc
     import bw_processing as bwp
 
-    from greenmfg.io.brightway import FLOW_ID_OFFSET, _indices
+    from greenmfg.io.brightway import FLOW_ID_OFFSET, indices_array
 
     dp = bwp.create_datapackage()
     for name, m, gsd, row_offset in (
@@ -65,7 +65,7 @@ def _brightway_mc_rate(s, iterations: int = 10) -> float:
             matrix=f"{name}_matrix",
             data_array=m.data.astype(np.float64),
             name=name,
-            indices_array=_indices(m.row + row_offset, m.col + 1),
+            indices_array=indices_array(m.row + row_offset, m.col + 1),
             distributions_array=dist,
             flip_array=np.zeros(m.nnz, dtype=bool),
         )
@@ -74,7 +74,9 @@ def _brightway_mc_rate(s, iterations: int = 10) -> float:
         matrix="characterization_matrix",
         data_array=c,
         name="characterization",
-        indices_array=_indices(np.arange(c.size) + FLOW_ID_OFFSET, np.zeros(c.size, dtype=int)),
+        indices_array=indices_array(
+            np.arange(c.size) + FLOW_ID_OFFSET, np.zeros(c.size, dtype=int)
+        ),
         global_index=0,
     )
     lca = bw2calc.LCA({1: 1.0}, data_objs=[dp], use_distributions=True, seed_override=1)

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from greenmfg.footprint.engine import FloatArray, Method, characterized_biosphere, supply
+from greenmfg.footprint.engine import (
+    FloatArray,
+    Method,
+    characterized_biosphere,
+    footprints,
+    supply,
+)
 
 
 @dataclass(frozen=True)
@@ -122,8 +128,6 @@ def contributions(
     by_flow = c * np.asarray(b @ s).ravel()
     total = float(by_process.sum())
     if scores is None:
-        from greenmfg.footprint.engine import footprints
-
         scores = footprints(t, b, c, method=method)
     paths = _paths(t, g, np.asarray(scores), product, max_paths, cutoff, max_depth)
     return Contributions(product, total, s, by_process, by_flow, paths, sol.method)

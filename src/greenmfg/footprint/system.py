@@ -35,6 +35,7 @@ import scipy.sparse as sp
 
 from greenmfg.footprint.contribution import Contributions, contributions
 from greenmfg.footprint.engine import FloatArray, Solution, solve_footprints
+from greenmfg.reference.model import Factor
 from greenmfg.units import ureg
 
 Allocation = Literal["mass", "economic", "physical"]
@@ -442,12 +443,12 @@ def compute(system: ProductSystem, gwp: Mapping[str, float], gwp_set: str) -> Sy
     return SystemResult(m, sol, results)
 
 
-def gwp_table(factors: Mapping[tuple[str, str], object], gwp_set: str) -> dict[str, float]:
+def gwp_table(factors: Mapping[tuple[str, str], Factor], gwp_set: str) -> dict[str, float]:
     """``{gas: GWP}`` of one set from ``ReferenceData.gwp`` (``(set, gas) -> Factor``)."""
     out: dict[str, float] = {}
     for (s, gas), f in factors.items():
         if s == gwp_set:
-            out[gas] = float(f.value)  # type: ignore[attr-defined]
+            out[gas] = float(f.value)
     if not out:
         raise ProductSystemError(f"unknown GWP set {gwp_set!r}")
     return out

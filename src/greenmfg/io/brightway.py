@@ -38,27 +38,28 @@ def to_datapackage(
         matrix="technosphere_matrix",
         data_array=t.data.astype(np.float64),
         name="technosphere",
-        indices_array=_indices(t.row + 1, t.col + 1),
+        indices_array=indices_array(t.row + 1, t.col + 1),
         flip_array=np.zeros(t.nnz, dtype=bool),
     )
     dp.add_persistent_vector(
         matrix="biosphere_matrix",
         data_array=b.data.astype(np.float64),
         name="biosphere",
-        indices_array=_indices(b.row + FLOW_ID_OFFSET, b.col + 1),
+        indices_array=indices_array(b.row + FLOW_ID_OFFSET, b.col + 1),
     )
     flows = np.arange(c.size)
     dp.add_persistent_vector(
         matrix="characterization_matrix",
         data_array=c,
         name="characterization",
-        indices_array=_indices(flows + FLOW_ID_OFFSET, np.zeros(c.size, dtype=np.int64)),
+        indices_array=indices_array(flows + FLOW_ID_OFFSET, np.zeros(c.size, dtype=np.int64)),
         global_index=0,
     )
     return dp
 
 
-def _indices(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def indices_array(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Brightway's (row, col) id pairs for a datapackage vector."""
     import bw_processing as bwp
 
     out = np.empty(len(rows), dtype=bwp.INDICES_DTYPE)
