@@ -976,5 +976,17 @@ def main() -> None:  # pragma: no cover
     app()
 
 
+def _register_subcommands() -> None:
+    """Command groups kept in their own modules (imported lazily by their commands)."""
+    from greenmfg.cli_cbam import cbam_app
+    from greenmfg.cli_footprint import footprint_app
+
+    app.add_typer(footprint_app, name="footprint")
+    app.add_typer(cbam_app, name="cbam")
+
+
+_register_subcommands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -129,6 +129,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         from greenmfg.web.green_pages import router as green_router
 
         app.include_router(green_router)
+        from greenmfg.web.footprint_pages import router as footprint_router
+
+        app.include_router(footprint_router)
+        from greenmfg.web.footprint_requests import router as footprint_requests_router
+
+        app.include_router(footprint_requests_router)
     return app
 
 

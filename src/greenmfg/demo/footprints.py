@@ -13,19 +13,15 @@ the fuels and the other cement constituents are not in the demo's data, and the 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from greenmfg.footprint.declaration import PcfDeclaration
+from greenmfg.footprint.inventory import SiteProcess, processes_from_inventory
 from greenmfg.footprint.system import (
-    INVENTORY_CO2E,
-    Emission,
     Input,
-    Output,
-    Process,
     Product,
     ProductSystem,
     PurchasedFootprint,
@@ -41,51 +37,57 @@ PRODUCTS = (
     ("ent20", "cement_clinker", "水泥熟料", "Portland cement clinker", "252310"),
     ("ent20", "cement", "通用硅酸盐水泥", "Portland cement (grey)", "252329"),
 )
+# Demo data-quality ratings (PACT DQR, 1 best .. 3): the plant's own metered data of the year, and
+# the national average grid factor for a plant in Jiangsu (geographically less representative).
+# Ratings are the demo enterprise's own assessment, not reference data.
+OWN_DQR = {
+    "technological": 1.0,
+    "temporal": 1.0,
+    "geographical": 1.0,
+    "completeness": 1.0,
+    "reliability": 1.0,
+}
+GRID_DQR = {
+    "technological": 2.0,
+    "temporal": 1.0,
+    "geographical": 2.0,
+    "completeness": 1.0,
+    "reliability": 1.0,
+}
 NAMESPACE = uuid.UUID("6f1d8c52-5a0e-4f8e-9d43-2f3a4a0b7c11")  # stable ids across demo runs
 
 
 def cement_system(summary: Mapping[str, Any], year: int, ref: ReferenceData) -> ProductSystem:
     """The cement plant's product system from its stored inventory summary of ``year``."""
-    scope1: dict[str, float] = defaultdict(float)
-    kwh: dict[str, float] = defaultdict(float)
-    output: dict[str, float] = {}
-    for r in summary["by_site"]:
-        scope1[str(r["site"])] += float(r["scope1_tco2e"])
-    for r in summary["energy_by_carrier"]:
-        if r["kind"] == "electricity":
-            kwh[str(r["site"])] += float(r["amount"]) * conversion_factor(str(r["unit"]), "kWh")
-    for r in summary["intensities"]:
-        output[str(r["product"])] = float(r["output"]) * conversion_factor(str(r["unit"]), "t")
-    clinker, cement = output["cement_clinker"], output["cement"]
+    clinker = next(
+        float(r["output"]) * conversion_factor(str(r["unit"]), "t")
+        for r in summary["intensities"]
+        if r["product"] == "cement_clinker" and int(r["year"]) == year
+    )
     grid = product_footprint(ELECTRICITY, "CN", year, ref=ref)
-    source = f"inventory {year}"
+    processes = processes_from_inventory(
+        summary,
+        (
+            SiteProcess("S1+S2", "熟料线及矿山", "cement_clinker", ("S1", "S2"), dqr=OWN_DQR),
+            SiteProcess(
+                "S3",
+                "粉磨站",
+                "cement",
+                ("S3",),
+                inputs=(Input("cement_clinker", clinker, "t"),),
+                dqr=OWN_DQR,
+            ),
+        ),
+        year=year,
+        source=f"inventory {year}",
+    )
     return ProductSystem(
         products=(
             Product("cement_clinker", "水泥熟料", "t", 1000.0),
             Product("cement", "水泥", "t", 1000.0),
             Product("electricity", "电网电力", "kWh"),
         ),
-        processes=(
-            Process(
-                "S1+S2",
-                "熟料线及矿山",
-                outputs=(Output("cement_clinker", clinker, "t"),),
-                inputs=(Input("electricity", kwh["S1"] + kwh["S2"], "kWh"),),
-                emissions=(Emission(INVENTORY_CO2E, scope1["S1"] + scope1["S2"], "t"),),
-                source=f"{source}, sites S1 and S2",
-            ),
-            Process(
-                "S3",
-                "粉磨站",
-                outputs=(Output("cement", cement, "t"),),
-                inputs=(
-                    Input("cement_clinker", clinker, "t"),
-                    Input("electricity", kwh["S3"], "kWh"),
-                ),
-                emissions=(Emission(INVENTORY_CO2E, scope1["S3"], "t"),),
-                source=f"{source}, site S3",
-            ),
-        ),
+        processes=processes,
         purchased=(
             PurchasedFootprint(
                 "electricity",
@@ -94,6 +96,7 @@ def cement_system(summary: Mapping[str, Any], year: int, ref: ReferenceData) -> 
                 "database",
                 f"product_footprints/{grid.dataset}/{grid.product_id}/{grid.geography}/{grid.reference_year}",
                 confidence=grid.source.confidence,
+                dqr=GRID_DQR,
             ),
         ),
     )

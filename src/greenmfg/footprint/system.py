@@ -35,6 +35,7 @@ import scipy.sparse as sp
 
 from greenmfg.footprint.contribution import Contributions, contributions
 from greenmfg.footprint.engine import FloatArray, Solution, solve_footprints
+from greenmfg.footprint.quality import DataQualityError, check_dqr
 from greenmfg.reference.model import Factor
 from greenmfg.units import ureg
 
@@ -98,7 +99,9 @@ class Emission:
 @dataclass(frozen=True)
 class Process:
     """A unit process. ``supplier`` names who runs it (the organisation itself by default);
-    ``source`` says where its data come from (e.g. "inventory 2024, site 熟料线")."""
+    ``source`` says where its data come from (e.g. "inventory 2024, site 熟料线"); ``dqr`` holds
+    its data-quality ratings 1 (best) to 5 by indicator (:data:`greenmfg.footprint.quality.DQR_INDICATORS`;
+    PACT v3.0 scale), empty when not assessed."""
 
     id: str
     name: str
@@ -108,6 +111,7 @@ class Process:
     allocation: Allocation | None = None
     supplier: str = ""
     source: str = ""
+    dqr: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,8 @@ class PurchasedFootprint:
 
     ``origin`` is ``supplier`` (a supplier's own declaration, e.g. a PACT footprint whose id is
     ``source``) or ``database`` (a reference-data row, ``source`` its id); ``confidence`` is the
-    reference data's confidence for database rows.
+    reference data's confidence for database rows; ``dqr`` its data-quality ratings as for
+    :class:`Process`.
     """
 
     product: str
@@ -127,6 +132,7 @@ class PurchasedFootprint:
     supplier: str = ""
     confidence: str = ""
     gsd: float = 1.0
+    dqr: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,8 @@ class Column:
     supplier: str
     source: str
     allocation_factor: float = 1.0
+    dqr: Mapping[str, float] = field(default_factory=dict)
+    confidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -301,12 +309,29 @@ def build(system: ProductSystem, gwp: Mapping[str, float], gwp_set: str) -> Matr
             row_of[out.product] = len(columns)
             columns.append(
                 Column(
-                    out.product, "process", proc.name or proc.id, proc.supplier, proc.source, share
+                    out.product,
+                    "process",
+                    proc.name or proc.id,
+                    proc.supplier,
+                    proc.source,
+                    share,
+                    _dqr(proc.dqr, f"process {proc.id}"),
                 )
             )
     for pid, pf in purchased.items():
         row_of[pid] = len(columns)
-        columns.append(Column(pid, pf.origin, pid, pf.supplier, pf.source))
+        columns.append(
+            Column(
+                pid,
+                pf.origin,
+                pid,
+                pf.supplier,
+                pf.source,
+                1.0,
+                _dqr(pf.dqr, f"purchased footprint of {pid!r}"),
+                pf.confidence,
+            )
+        )
     n = len(columns)
 
     gases = sorted({e.gas for p in system.processes for e in p.emissions})
@@ -408,6 +433,13 @@ def build(system: ProductSystem, gwp: Mapping[str, float], gwp_set: str) -> Matr
         tuple(excluded),
         tuple(superseded),
     )
+
+
+def _dqr(dqr: Mapping[str, float], where: str) -> dict[str, float]:
+    try:
+        return check_dqr(dqr, where)
+    except DataQualityError as e:
+        raise ProductSystemError(str(e)) from None
 
 
 def _allocation(proc: Process, method: Allocation) -> list[float]:

@@ -204,7 +204,7 @@ def _text_width(text: object) -> int:
     return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in str(text))
 
 
-def _confidence_fill(confidence: str) -> PatternFill | None:
+def confidence_fill(confidence: str) -> PatternFill | None:
     if confidence == "unverified":
         return _UNVERIFIED_FILL
     if confidence == "secondary":
@@ -446,7 +446,7 @@ def _factors(inv: Inventory, s: _Sheet) -> None:
     for fid, f in sorted(inv.formulas.items()):
         s.add(
             [fid, f.parameter, f.source.label(), f.source.confidence, f.source.notes],
-            fill=_confidence_fill(f.source.confidence),
+            fill=confidence_fill(f.source.confidence),
         )
     s.blank()
     s.add(
@@ -474,7 +474,7 @@ def _factor_row(s: _Sheet, f: Factor) -> None:
             src.confidence,
             src.notes,
         ],
-        fill=_confidence_fill(src.confidence),
+        fill=confidence_fill(src.confidence),
     )
 
 

@@ -514,3 +514,31 @@ class FootprintRequest(Base):
     callback_attempts: Mapped[int] = mapped_column(Integer, default=0)
     callback_at: Mapped[str | None] = mapped_column(String(32))
     callback_result: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProductSystemRecord(Base):
+    """An enterprise's product system (ISO 14067 product model), stored as the JSON of
+    ``greenmfg.io.product_system.product_system_to_dict``.
+
+    Saving under an existing ``name`` replaces the definition and increments ``version``; every
+    save is in the audit log with the old and new digest. ``year`` is the reference year of the
+    data (the inventory year the own processes were fed from); ``gwp_set`` the GWP100 set the
+    footprints are characterised with.
+    """
+
+    __tablename__ = "product_systems"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    year: Mapped[int | None] = mapped_column(Integer)
+    gwp_set: Mapped[str] = mapped_column(String(8))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[str] = mapped_column(String(32), default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

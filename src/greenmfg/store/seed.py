@@ -21,6 +21,7 @@ from greenmfg.store import admin, benchmarking, workflow
 from greenmfg.store.activities import get_period, new_version
 from greenmfg.store.auth import hash_password
 from greenmfg.store.db import Database
+from greenmfg.store.footprints import save_product_system
 from greenmfg.store.models import Organisation, User
 from greenmfg.store.pact import create_client, publish_footprint
 from greenmfg.store.queries import stored_inventory
@@ -138,6 +139,7 @@ def seed_demo(
 
 #: name of the demo's PACT client (a customer of the cement plant)
 DEMO_PACT_CLIENT = "demo customer (PACT)"
+DEMO_SYSTEM_NAME = "水泥 cement"
 
 
 def seed_footprints(
@@ -159,6 +161,17 @@ def seed_footprints(
         )
         system = cement_system(inv.summary, year, ref)
         result = compute(system, gwp_table(ref.gwp, inv.gwp_set), inv.gwp_set)
+        save_product_system(
+            s,
+            ref,
+            principals[("manager", key)],
+            ids[key],
+            DEMO_SYSTEM_NAME,
+            system,
+            year=year,
+            gwp_set=inv.gwp_set,
+            description="熟料线、矿山与粉磨站，由 ISO 14064-1 清单生成 (demo)",
+        )
         for org_key, decl in declarations(result, org.name, year, "CN-JS"):
             publish_footprint(
                 s,

@@ -222,6 +222,16 @@ def nav_items(principal: Principal | None) -> list[tuple[str, str, str]]:
             items.append(
                 (f"/enterprises/{g.org_id}/benchmark", N_("Energy benchmark"), "nav-benchmark")
             )
+            items.append(
+                (f"/enterprises/{g.org_id}/products", N_("Product footprints"), "nav-products")
+            )
+            items.append(
+                (
+                    f"/enterprises/{g.org_id}/footprint-requests",
+                    N_("Footprint requests"),
+                    "nav-footprint-requests",
+                )
+            )
     roles = principal.roles()
     if roles & PORTFOLIO_ROLES:
         items.append(("/portfolio", N_("Portfolio"), "nav-portfolio"))
