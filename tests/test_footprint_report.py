@@ -138,7 +138,7 @@ def test_report_by_hand() -> None:
     assert r.quality.coverage == pytest.approx(100 * 3.498 / 123.498)
     assert len(r.quality.unrated) == 1
     assert [c.product for c in r.unverified] == ["el"]
-    assert r.paths[0].labels == ("Module assembly (module)",)
+    assert r.paths[0].labels == ("Module assembly",)
     assert r.paths[0].total == pytest.approx(123.498)
     assert r.uncertainty is None and r.solver and r.backward_error < 1e-12
 

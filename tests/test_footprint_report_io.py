@@ -204,19 +204,19 @@ def test_process_rows_sum_to_the_footprint(report: FootprintReport) -> None:
     assert all(r[col].data_type == "n" for r in rows)
     assert sum(r[col].value for r in rows) == pytest.approx(CFP)
     assert by_label["clinker line"][col].value == pytest.approx(CLINKER_DIRECT)
-    assert by_label["electricity"][col].value == pytest.approx((0.75 * 60 + 35) * 0.4)
-    assert by_label["limestone"][col].value == pytest.approx(0.75 * 1.5 * 10)
-    assert by_label["slag"][col].value == pytest.approx(0.2 * 20)
+    assert by_label["电力"][col].value == pytest.approx((0.75 * 60 + 35) * 0.4)
+    assert by_label["石灰石"][col].value == pytest.approx(0.75 * 1.5 * 10)
+    assert by_label["矿渣"][col].value == pytest.approx(0.2 * 20)
     # amounts per t of cement with their units; origin translated; shares in percent
-    assert by_label["electricity"][header.index("Amount per declared unit")].value == 80
-    assert by_label["electricity"][header.index("Unit")].value == "kWh"
-    assert by_label["electricity"][header.index("Origin")].value == "supplier data"
-    assert by_label["electricity"][header.index("Supplier")].value == "华东电厂"
+    assert by_label["电力"][header.index("Amount per declared unit")].value == 80
+    assert by_label["电力"][header.index("Unit")].value == "kWh"
+    assert by_label["电力"][header.index("Origin")].value == "supplier data"
+    assert by_label["电力"][header.index("Supplier")].value == "华东电厂"
     assert by_label["clinker line"][header.index("Origin")].value == "own process"
-    assert by_label["limestone"][header.index("Origin")].value == "database"
-    assert by_label["limestone"][header.index("Source")].value == "db:limestone"
+    assert by_label["石灰石"][header.index("Origin")].value == "database"
+    assert by_label["石灰石"][header.index("Source")].value == "db:limestone"
     share = header.index("Share [%]")
-    assert by_label["slag"][share].value == pytest.approx(100 * 4 / CFP)
+    assert by_label["矿渣"][share].value == pytest.approx(100 * 4 / CFP)
     zh = _book(report, "zh")["过程贡献"]
     _, zh_rows = _table(zh, "序号")
     assert {r[3].value for r in zh_rows} == {"自有过程", "供应商数据", "数据库"}
@@ -242,13 +242,13 @@ def test_stages_and_gases(report: FootprintReport) -> None:
 def test_paths_are_joined_with_arrows(report: FootprintReport) -> None:
     _, rows = _table(_book(report, "en")["Paths"], "#")
     paths = {r[1].value: r for r in rows}
-    limestone = paths["grinding (cement) → clinker line (clinker) → limestone"]
+    limestone = paths["grinding → clinker line → 石灰石"]
     assert limestone[2].value == pytest.approx(0.75 * 1.5)  # t of limestone per t of cement
     assert limestone[4].value == pytest.approx(11.25)
 
 
 def test_unverified_value_is_flagged_and_coloured(report: FootprintReport) -> None:
-    assert [c.label for c in report.unverified] == ["limestone"]
+    assert [c.label for c in report.unverified] == ["石灰石"]  # purchased: product name
     book = _book(report, "en")
     summary = book["Summary"]
     texts = [c.value for c in summary["A"]]
@@ -259,15 +259,15 @@ def test_unverified_value_is_flagged_and_coloured(report: FootprintReport) -> No
     for sheet, first in (("Sources & flags", "#"), ("Processes", "#")):
         _, rows = _table(book[sheet], first)
         for r in rows:
-            kind = {"limestone": UNVERIFIED_FILL, "slag": SECONDARY_FILL}.get(r[1].value)
+            kind = {"石灰石": UNVERIFIED_FILL, "矿渣": SECONDARY_FILL}.get(r[1].value)
             fills = {c.fill.fgColor.rgb[-6:] if c.fill.fill_type else None for c in r}
             assert fills == {kind}, (sheet, r[1].value, fills)
     _, sources = _table(book["Sources & flags"], "#")
     flagged = {r[1].value: r[-1].value for r in sources}
     assert flagged == {
-        "electricity": None,
-        "limestone": "unverified reference value",
-        "slag": "secondary source",
+        "电力": None,
+        "石灰石": "unverified reference value",
+        "矿渣": "secondary source",
     }
     zh = _book(report, "zh")["汇总"]
     assert "1 个未经核实的参考值" in [c.value for c in zh["A"]]
@@ -322,15 +322,15 @@ def test_data_quality_maps_column_indices(report: FootprintReport) -> None:
     q = report.quality
     by_index = {c.index: c.label for c in report.columns}
     assert [by_index[i] for i in q.assessed] == ["clinker line"]
-    assert sorted(by_index[i] for i in q.unrated) == ["electricity", "limestone", "slag"]
+    assert sorted(by_index[i] for i in q.unrated) == sorted(["电力", "石灰石", "矿渣"])
     book = _book(report, "en")
     _, rows = _table(book["Data quality"], "#")
     status = {r[1].value: r[-1].value for r in rows}
     assert status == {
         "clinker line": "assessed",
-        "electricity": "not rated (not in the coverage)",
-        "limestone": "not rated (not in the coverage)",
-        "slag": "not rated (not in the coverage)",
+        "电力": "not rated (not in the coverage)",
+        "石灰石": "not rated (not in the coverage)",
+        "矿渣": "not rated (not in the coverage)",
     }
     assert {r[0].value for r in rows} == set(q.assessed) | set(q.unrated)
     summary = book["Summary"]
@@ -427,7 +427,7 @@ def test_html_holds_the_value_and_chinese_labels(report: FootprintReport) -> Non
     for label in ("产品碳足迹报告", "声明单位", "从摇篮到大门", "按过程的贡献", "未经核实的参考值"):
         assert label in html, label
     assert "水泥 P·O 42.5" in html and "华东水泥有限公司" in html
-    assert "grinding (cement) → clinker line (clinker) → limestone" in html
+    assert "grinding → clinker line → 石灰石" in html
     # the unverified limestone row is marked red; the warning is shown at the top
     row = next(r for r in html.split("<tr") if "db:limestone" in r)
     assert 'class="unverified"' in row and 'class="flag"' in row

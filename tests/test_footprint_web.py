@@ -290,3 +290,45 @@ def test_product_report_pdf(fworld: World) -> None:
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
     assert "Cement" in text, text[:500]
     assert c.get(f"/enterprises/{org}/products/{sid}/cement/report.doc").status_code == 422
+
+
+def test_build_from_inventory_form(fworld: World) -> None:
+    """The form lists the sites of each inventory year with the products they record; choosing
+    cement for wuhu_cement (2023) stores the same system as the API test (same footprint)."""
+    org = fworld.ids["cement"]
+    c = logged_in(fworld, "mgr")
+    page = c.get(f"/enterprises/{org}/products").text
+    forms = by_testid(page, "from-inventory-form")
+    assert any('data-year="2023"' in f for f in forms)
+    assert 'value="cement|t"' in page and 'value="cement_clinker|t"' in page
+    r = c.post(
+        f"/enterprises/{org}/products/from-inventory",
+        data={
+            "csrf_token": form_csrf(page),
+            "year": "2023",
+            "name": "form-built",
+            "region": "CN",
+            "site.wuhu_cement": "cement|t",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    sid = int(r.headers["location"].rsplit("/", 1)[1])
+    got = c.get(f"/api/v1/orgs/{org}/product-systems/{sid}").json()
+    ref_sid = _system_id(fworld)
+    expected = c.get(f"/api/v1/orgs/{org}/product-systems/{ref_sid}").json()
+    assert got["footprints"]["cement"]["value"] == pytest.approx(
+        expected["footprints"]["cement"]["value"], rel=1e-12
+    )
+    # nothing chosen: an error, nothing stored
+    r = c.post(
+        f"/enterprises/{org}/products/from-inventory",
+        data={"csrf_token": form_csrf(page), "year": "2023", "name": "empty"},
+        follow_redirects=True,
+    )
+    assert "至少" in r.text or "at least" in r.text
+    assert c.get(f"/enterprises/{org}/products").text.count('data-testid="system-card"') == len(
+        c.get(f"/api/v1/orgs/{org}/product-systems").json()
+    )
+    viewer = logged_in(fworld, "viewer")
+    assert not by_testid(viewer.get(f"/enterprises/{org}/products").text, "from-inventory-form")

@@ -214,6 +214,10 @@ def footprint_report(
     def share(v: float) -> float:
         return v / total if total else 0.0
 
+    # purchased footprints are labelled by their product's name, processes by their own
+    label = [
+        col.label if col.origin == "process" else products[col.product].name for col in m.columns
+    ]
     diagonal = m.technosphere.diagonal()
     columns: list[ColumnLine] = []
     for i, col in enumerate(m.columns):
@@ -225,7 +229,7 @@ def footprint_report(
         columns.append(
             ColumnLine(
                 i,
-                col.label,
+                label[i],
                 col.product,
                 col.origin,
                 stage,
@@ -247,9 +251,6 @@ def footprint_report(
         for g, v in sorted(zip(m.flows, ex.by_flow, strict=True), key=lambda gv: -abs(gv[1]))
         if v != 0.0
     )
-    label = [
-        f"{c.label}" if c.product == c.label else f"{c.label} ({c.product})" for c in m.columns
-    ]
     paths = tuple(
         PathLine(tuple(label[k] for k in p.nodes), p.amount, p.direct, p.total, share(p.total))
         for p in ex.paths

@@ -13,9 +13,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from greenmfg.api.deps import DbDep, OptionalPrincipal, OrgId, check_csrf
+from greenmfg.footprint.inventory import SiteProcess
 from greenmfg.footprint.report import FootprintReport
+from greenmfg.footprint.system import Product
 from greenmfg.io.product_system import (
     ProductSystemFileError,
     product_system_template_xlsx,
@@ -26,10 +29,13 @@ from greenmfg.reference.loader import get_reference
 from greenmfg.store import footprints as fp
 from greenmfg.store.models import ProductFootprint
 from greenmfg.store.pact import PactStoreError
+from greenmfg.store.queries import enterprise_years
 from greenmfg.store.reports import XLSX
 from greenmfg.store.scope import Access, Forbidden, require
+from greenmfg.units import UnitError, conversion_factor
 from greenmfg.web.charts import PALETTE
 from greenmfg.web.i18n import N_, gettext, normalise
+from greenmfg.web.labels import item_name
 from greenmfg.web.routes import (
     download,
     flash,
@@ -149,6 +155,39 @@ def origin_chart(report: FootprintReport, _: Gettext) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ pages
 
 
+def _inventory_sites(s: Any, principal: Any, org_id: int) -> list[dict[str, Any]]:
+    """Per year with a stored inventory (newest first): its sites, the products recorded that
+    year (``(item, unit)``) and the product each site records itself, if any (the choices of the
+    "build from inventory" form). A site without production, such as a quarry, may be assigned to
+    the product it serves."""
+    out = []
+    for y in enterprise_years(s, principal, org_id)["years"]:
+        summary = y.get("summary") or {}
+        year = y["year"]
+        made: dict[str, str] = {}
+        products: dict[str, str] = {}
+        for r in summary.get("intensities") or ():
+            if int(r["year"]) == year:
+                products.setdefault(str(r["product"]), str(r["unit"]))
+                made.setdefault(str(r["site"]), str(r["product"]))
+        sites = sorted(
+            {str(r["site"]) for r in summary.get("by_site") or () if int(r["year"]) == year}
+        )
+        if products:
+            out.append(
+                {"year": year, "sites": sites, "products": list(products.items()), "made": made}
+            )
+    return out
+
+
+def _mass_kg(unit: str) -> float | None:
+    """Mass of one ``unit`` [kg] where it is a mass unit (t, kg …), else unknown."""
+    try:
+        return conversion_factor(unit, "kg")
+    except UnitError:  # pieces, m2, 重量箱 …: no mass
+        return None
+
+
 def _systems_context(s: Any, principal: Any, org_id: int) -> dict[str, Any]:
     ref = get_reference()
     org = require(s, principal, org_id, Access.read)
@@ -186,14 +225,78 @@ def products_page(
             may_write = True
         except Forbidden:  # readers see no upload form
             may_write = False
+        inventory = _inventory_sites(s, principal, org_id) if may_write else []
     return render(
         request,
         "footprint_products.html",
         principal=principal,
         may_write=may_write,
         gwp_sets=GWP_SETS,
+        inventory=inventory,
+        item_name=lambda code: item_name(code, request_lang(request)),
         **ctx,
     )
+
+
+@router.post("/enterprises/{org_id}/products/from-inventory")
+@page()
+async def from_inventory(
+    request: Request, principal: OptionalPrincipal, db: DbDep, org_id: OrgId
+) -> Response:
+    """Build and store a product system whose own processes are the sites of the stored
+    inventory of a year: form fields ``year``, ``name``, ``region`` and, per site, ``site.<code>``
+    = the product it makes (blank: leave the site out). Grid electricity gets the reference
+    footprint of ``region``."""
+    assert principal is not None
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token") or ""))
+    return await run_in_threadpool(_from_inventory, request, principal, db, org_id, form)
+
+
+def _from_inventory(request: Request, principal: Any, db: Any, org_id: int, form: Any) -> Response:
+    back = f"/enterprises/{org_id}/products"
+    year_text = str(form.get("year") or "")
+    if not year_text.isdigit():
+        flash(request, "error", N_("Choose a year."))
+        return see_other(back)
+    year = int(year_text)
+    chosen = {  # site -> "product|unit"
+        str(k)[5:]: str(v) for k, v in form.multi_items() if str(k).startswith("site.") and v
+    }
+    if not chosen:
+        flash(request, "error", N_("Choose the product of at least one site."))
+        return see_other(back)
+    lang = request_lang(request)
+    by_product: dict[tuple[str, str], list[str]] = {}
+    for site, choice in chosen.items():
+        product, _, unit = choice.partition("|")
+        by_product.setdefault((product, unit or "t"), []).append(site)
+    processes = [
+        SiteProcess(f"{product}@{'+'.join(sites)}", "+".join(sites), product, tuple(sites))
+        for (product, _unit), sites in by_product.items()
+    ]
+    products = [Product(p, item_name(p, lang) or p, unit, _mass_kg(unit)) for p, unit in by_product]
+    name = str(form.get("name") or "").strip() or f"inventory {year}"
+    try:
+        with db.writing() as s:
+            ref = get_reference()
+            system = fp.system_from_inventory(
+                s,
+                ref,
+                principal,
+                org_id,
+                year,
+                processes,
+                products=products,
+                region=str(form.get("region") or "CN"),
+            )
+            row = fp.save_product_system(s, ref, principal, org_id, name, system, year=year)
+            target = f"{back}/{row.id}"
+    except (fp.FootprintStoreError, ValueError) as e:
+        flash(request, "error", str(e), translate=False)
+        return see_other(back)
+    flash(request, "success", N_("Product system saved."))
+    return see_other(target)
 
 
 @router.get("/enterprises/{org_id}/products/template.xlsx")
