@@ -251,6 +251,7 @@ def test_publish_as_pact(fworld: World) -> None:
     rep = c.get(f"/api/v1/orgs/{org}/product-systems/{sid}/products/cement?iterations=0").json()
     assert float(doc["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(rep["value"], rel=1e-5)
     assert doc["pcf"]["geographyCountrySubdivision"] == "CN-AH"
+    assert doc["id"] in c.get(url).text  # listed under "Published" on the product page
     # the same version again is refused, not duplicated
     api = c.post(
         f"/api/v1/orgs/{org}/product-systems/{sid}/products/cement/publish",

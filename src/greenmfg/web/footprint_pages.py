@@ -453,7 +453,7 @@ def product_page(
             .filter(ProductFootprint.org_id == org_id, ProductFootprint.origin == "computed")
             .order_by(ProductFootprint.created_at.desc())
             .limit(200)
-            if r.document.get("productName") == report.product_name
+            if r.document.get("productNameCompany") == report.product_name
         ][:10]
         try:
             require(s, principal, org_id, Access.write)
