@@ -255,3 +255,20 @@ def test_spark_parity(duck: Engine, spark: Engine) -> None:
         )
     for left, right in zip(*results, strict=True):
         _same(left, right)
+
+
+def test_unreported_columns_read_no_data(duck: Engine) -> None:
+    """A column no enterprise reported (all null) gives a null indicator, not 0 %: here EAF steel
+    and recycled resources are removed from the data."""
+    nulls = pa.nulls(ANNUAL_TABLE.num_rows, pa.float64())
+    table = ANNUAL_TABLE.set_column(
+        ANNUAL_TABLE.schema.get_field_index("eaf_steel_t"), "eaf_steel_t", nulls
+    ).set_column(
+        ANNUAL_TABLE.schema.get_field_index("recycled_resources_t"), "recycled_resources_t", nulls
+    )
+    rows = _rows(
+        duck, o.target_indicators(duck.from_arrow(table), duck.from_arrow(ENTERPRISES), ["year"])
+    )
+    assert all(r["short_process_steel_share"] is None for r in rows)
+    assert all(r["recycled_resources"] is None for r in rows)
+    assert rows[1]["aluminium_renewable_share"] == pytest.approx(25.0)  # the rest is unchanged

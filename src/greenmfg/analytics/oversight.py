@@ -67,6 +67,18 @@ INDICATORS = (
     "recycled_resources",
 )
 MANUFACTURING = "C"  # GB/T 4754-2017 section C 制造业
+#: the sums the target indicators are ratios of
+TARGET_INPUTS = (
+    "mfg_output",
+    "green_output",
+    "solid_waste_generated_t",
+    "solid_waste_utilised_t",
+    "al_electricity",
+    "al_renewable",
+    "steel_t",
+    "eaf_steel_t",
+    "recycled_resources_t",
+)
 
 
 def with_hierarchy(enterprises: LazyFrame) -> LazyFrame:
@@ -154,21 +166,21 @@ def target_indicators(
             al_electricity=nw.when(aluminium).then(nw.col("electricity_kwh")).otherwise(zero),
             al_renewable=nw.when(aluminium)
             .then(nw.col("renewable_electricity_kwh"))
-            .otherwise(zero),
+            .otherwise(None),
         )
         .group_by(*keys)
         .agg(
-            nw.col("mfg_output").sum(),
-            nw.col("green_output").sum(),
-            nw.col("solid_waste_generated_t").sum(),
-            nw.col("solid_waste_utilised_t").sum(),
-            nw.col("al_electricity").sum(),
-            nw.col("al_renewable").sum(),
-            nw.col("steel_t").sum(),
-            nw.col("eaf_steel_t").sum(),
-            nw.col("recycled_resources_t").sum(),
+            *[nw.col(c).sum() for c in TARGET_INPUTS],
+            # non-null counts: a column nobody reported sums to 0, which must read "no data"
+            *[nw.col(c).count().alias(f"{c}__n") for c in TARGET_INPUTS],
         )
     )
+    parts = parts.with_columns(
+        *[
+            nw.when(nw.col(f"{c}__n") > 0).then(nw.col(c)).otherwise(None).alias(c)
+            for c in TARGET_INPUTS
+        ]
+    ).drop(*[f"{c}__n" for c in TARGET_INPUTS])
     return parts.with_columns(
         green_factory_output_share=_ratio(nw.col("green_output"), nw.col("mfg_output"), 100.0),
         bulk_solid_waste_utilisation=_ratio(

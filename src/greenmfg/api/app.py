@@ -135,6 +135,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         from greenmfg.web.footprint_requests import router as footprint_requests_router
 
         app.include_router(footprint_requests_router)
+        from greenmfg.web.oversight_pages import router as oversight_router
+
+        app.include_router(oversight_router)
     return app
 
 

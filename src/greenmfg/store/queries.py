@@ -46,6 +46,9 @@ def _current_inventory_join(method: str):  # type: ignore[no-untyped-def]
     )
 
 
+current_inventory_join = _current_inventory_join  # public name for the analytics export
+
+
 def period_version(
     session: Session, principal: Principal, org_id: int, year: int, version: int | None = None
 ) -> ActivityVersion:

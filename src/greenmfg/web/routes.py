@@ -236,6 +236,7 @@ def nav_items(principal: Principal | None) -> list[tuple[str, str, str]]:
     if roles & PORTFOLIO_ROLES:
         items.append(("/portfolio", N_("Portfolio"), "nav-portfolio"))
         items.append(("/oversight/benchmark", N_("Benchmark oversight"), "nav-oversight-benchmark"))
+        items.append(("/oversight/targets", N_("2030 targets"), "nav-oversight-targets"))
     if "verifier" in roles:
         items.append(("/verifier", N_("Verification"), "nav-verifier"))
     return items
