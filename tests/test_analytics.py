@@ -272,3 +272,21 @@ def test_unreported_columns_read_no_data(duck: Engine) -> None:
     assert all(r["short_process_steel_share"] is None for r in rows)
     assert all(r["recycled_resources"] is None for r in rows)
     assert rows[1]["aluminium_renewable_share"] == pytest.approx(25.0)  # the rest is unchanged
+
+
+def test_cli_over_a_parquet_dataset(tmp_path: Any) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from greenmfg.cli import app
+
+    pq.write_table(ANNUAL_TABLE, tmp_path / "annual.parquet")
+    pq.write_table(ENTERPRISES, tmp_path / "enterprises.parquet")
+    pq.write_table(LINES, tmp_path / "lines.parquet")
+    r = CliRunner().invoke(app, ["analytics", "targets", str(tmp_path), "-f", "json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout[r.stdout.index("[") :])
+    assert rows[1]["short_process_steel_share"] == pytest.approx(15.0)  # as derived above
+    bad = CliRunner().invoke(app, ["analytics", "inventory", str(tmp_path), "--by", "county"])
+    assert bad.exit_code == 2 and "unknown grouping" in bad.output

@@ -978,11 +978,13 @@ def main() -> None:  # pragma: no cover
 
 def _register_subcommands() -> None:
     """Command groups kept in their own modules (imported lazily by their commands)."""
+    from greenmfg.cli_analytics import analytics_app
     from greenmfg.cli_cbam import cbam_app
     from greenmfg.cli_footprint import footprint_app
 
     app.add_typer(footprint_app, name="footprint")
     app.add_typer(cbam_app, name="cbam")
+    app.add_typer(analytics_app, name="analytics")
 
 
 _register_subcommands()
