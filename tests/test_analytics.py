@@ -290,3 +290,39 @@ def test_cli_over_a_parquet_dataset(tmp_path: Any) -> None:
     assert rows[1]["short_process_steel_share"] == pytest.approx(15.0)  # as derived above
     bad = CliRunner().invoke(app, ["analytics", "inventory", str(tmp_path), "--by", "county"])
     assert bad.exit_code == 2 and "unknown grouping" in bad.output
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A small synthetic national dataset (every province, several industries, parks, lines)."""
+    from greenmfg.analytics.synthetic import Scale, generate
+
+    out = tmp_path_factory.mktemp("national")
+    scale = Scale(enterprises=3000, parks=20, meters_per_enterprise=0.0, meter_days=1)
+    generate(out, scale, seed=11, readings=False)
+    return out
+
+
+def _all_aggregations(e: Engine, data: Any) -> list[list[dict[str, Any]]]:
+    a = e.scan_parquet(data / "annual.parquet")
+    en = e.scan_parquet(data / "enterprises.parquet")
+    lines = e.scan_parquet(data / "lines.parquet")
+    return [
+        _rows(e, o.inventory_by(a, en, ["province_code", "year"])),
+        _rows(e, o.inventory_by(a, en, ["industry_division", "park_id", "year"])),
+        _rows(e, o.target_indicators(a, en, ["province_code", "year"])),
+        _rows(e, o.target_indicators(a, en, ["industry_section", "year"])),
+        _rows(e, o.benchmark_distribution(lines, en, ["province_code", "year"])),
+        _rows(e, o.trends(o.inventory_by(a, en, ["city_code", "year"]), ["city_code"])),
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.requires_spark
+def test_spark_parity_on_generated_data(duck: Engine, spark: Engine, generated: Any) -> None:
+    """The same aggregations over the same generated Parquet give the same rows on both."""
+    left = _all_aggregations(duck, generated)
+    right = _all_aggregations(spark, generated)
+    assert sum(len(x) for x in left) > 500  # a real workload, not a handful of rows
+    for a, b in zip(left, right, strict=True):
+        _same(a, b)

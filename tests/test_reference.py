@@ -126,7 +126,7 @@ def test_industry_and_place_names_cover_the_demo(ref):
     assert ref.industry_name("C3099") == "非金属矿物制品业"
     # a county without a row is named by its prefecture, a prefecture without one by its province
     assert ref.place_name("320507") == "苏州市"
-    assert ref.place_name("330100") == "浙江省"
+    assert ref.place_name("330300") == "浙江省"  # 温州市 has no row
     assert all(
         label.source.confidence in ("official", "secondary") for label in ref.industries.values()
     )

@@ -978,6 +978,7 @@ def main() -> None:  # pragma: no cover
 
 def _register_subcommands() -> None:
     """Command groups kept in their own modules (imported lazily by their commands)."""
+    from greenmfg.analytics.synthetic_cli import synthetic_app
     from greenmfg.cli_analytics import analytics_app
     from greenmfg.cli_cbam import cbam_app
     from greenmfg.cli_footprint import footprint_app
@@ -985,6 +986,7 @@ def _register_subcommands() -> None:
     app.add_typer(footprint_app, name="footprint")
     app.add_typer(cbam_app, name="cbam")
     app.add_typer(analytics_app, name="analytics")
+    app.add_typer(synthetic_app, name="synthetic")
 
 
 _register_subcommands()
