@@ -982,11 +982,13 @@ def _register_subcommands() -> None:
     from greenmfg.cli_analytics import analytics_app
     from greenmfg.cli_cbam import cbam_app
     from greenmfg.cli_footprint import footprint_app
+    from greenmfg.meters_cli import meters_app
 
     app.add_typer(footprint_app, name="footprint")
     app.add_typer(cbam_app, name="cbam")
     app.add_typer(analytics_app, name="analytics")
     app.add_typer(synthetic_app, name="synthetic")
+    app.add_typer(meters_app, name="meters")
 
 
 _register_subcommands()

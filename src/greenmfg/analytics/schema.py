@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["ANNUAL", "ENTERPRISES", "LINES", "METERS", "PARKS", "READINGS", "TABLES"]
+__all__ = [
+    "ANNUAL",
+    "ENTERPRISES",
+    "LINES",
+    "METERS",
+    "PARKS",
+    "READINGS",
+    "READINGS_OPTIONAL",
+    "TABLES",
+]
 
 #: one row per enterprise
 ENTERPRISES: Mapping[str, str] = {
@@ -71,6 +80,9 @@ READINGS: Mapping[str, str] = {
     "ts": "timestamp",
     "value": "float64",  # in the meter's unit
 }
+#: optional columns of readings: ``seq``, the arrival order (a CSV's line number), which the
+#: ``clock_backwards`` validation rule needs (greenmfg.analytics.meters)
+READINGS_OPTIONAL: Mapping[str, str] = {"seq": "int64"}
 TABLES: Mapping[str, Mapping[str, str]] = {
     "enterprises": ENTERPRISES,
     "parks": PARKS,
