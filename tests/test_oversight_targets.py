@@ -11,7 +11,7 @@ from sqlalchemy import select
 from greenmfg.store.analytics import platform_tables
 from greenmfg.store.models import InventoryResult, Organisation, ReportingPeriod, User
 from greenmfg.store.scope import load_principal
-from test_web import World, build_world, by_testid, logged_in
+from test_web import World, build_world, by_testid, chart_option, logged_in
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,10 @@ def test_dashboard_page(tworld: World) -> None:
     assert by_testid(r.text, "target-green_factory_output_share")
     rows = by_testid(r.text, "breakdown-row")
     assert len(rows) == 1 and 'data-key="320500"' in rows[0]
+    # drill-down: the portfolio filtered by the city's GB/T 2260 prefix lists the enterprise
+    assert "region=3205" in r.text
+    assert "吴中示范水泥有限公司" in c.get("/portfolio?year=2023&region=3205").text
+    assert chart_option(r.text, "targets-ranking")["yAxis"]["data"] == ["苏州市"]
     expected = _stored_emissions(tworld, "吴中示范水泥有限公司", 2023)
     assert f"{expected:,.0f}" in r.text
     en = c.get("/oversight/targets?lang=en&by=industry")

@@ -179,6 +179,30 @@ def trend_chart(totals: list[dict[str, Any]], _: Gettext) -> dict[str, Any]:
     }
 
 
+def ranking_chart(rows: list[dict[str, Any]], _: Gettext, top: int = 15) -> dict[str, Any]:
+    """The groups of the breakdown ranked by emissions [tCO2e], largest on top (a province map
+    needs a map file with a clear licence, which greenmfg does not ship)."""
+    shown = rows[:top][::-1]
+    return {
+        "color": PALETTE,
+        "aria": {"enabled": True},
+        "animation": False,
+        "grid": {"left": 8, "right": 24, "top": 16, "bottom": 8, "containLabel": True},
+        "tooltip": {"trigger": "axis", "confine": True},
+        "_unit": "tCO2e",
+        "xAxis": {"type": "value", "name": "tCO2e"},
+        "yAxis": {"type": "category", "data": [r["label"] for r in shown]},
+        "series": [
+            {
+                "type": "bar",
+                "name": _("Emissions"),
+                "data": [round(r["emissions_tco2e"] or 0.0, 1) for r in shown],
+                "barMaxWidth": 24,
+            }
+        ],
+    }
+
+
 @router.get("/oversight/targets")
 @page()
 def targets_page(
@@ -199,6 +223,7 @@ def targets_page(
         principal=principal,
         d=d,
         chart_trend=trend_chart(d["totals"], _),
+        chart_ranking=ranking_chart(d["rows"], _),
         breakdown_names=BREAKDOWN_NAMES,
     )
 
