@@ -333,3 +333,19 @@ def test_build_from_inventory_form(fworld: World) -> None:
     )
     viewer = logged_in(fworld, "viewer")
     assert not by_testid(viewer.get(f"/enterprises/{org}/products").text, "from-inventory-form")
+
+
+def test_async_form_routes_redirect_anonymous_and_render_errors(fworld: World) -> None:
+    """An async route under @page(): anonymous POST goes to the login page (it was a 500), and a
+    NotFound raised inside it becomes the friendly 404 page."""
+    org = fworld.ids["cement"]
+    anon = fworld.client()
+    r = anon.post(f"/enterprises/{org}/products/from-inventory", follow_redirects=False)
+    assert r.status_code in (302, 303) and "/login" in r.headers["location"]
+    other = logged_in(fworld, "wx_mgr")
+    page = other.get(f"/enterprises/{fworld.ids['wuxi']}/products").text
+    r = other.post(
+        f"/enterprises/{org}/products/from-inventory",
+        data={"csrf_token": form_csrf(page), "year": "2023", "site.wuhu_cement": "cement|t"},
+    )
+    assert r.status_code == 404 and "<html" in r.text

@@ -138,6 +138,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         from greenmfg.web.oversight_pages import router as oversight_router
 
         app.include_router(oversight_router)
+        from greenmfg.web.meter_pages import router as meter_router
+
+        app.include_router(meter_router)
     return app
 
 

@@ -11,6 +11,7 @@ check the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Tok
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import re
 from collections.abc import Callable
@@ -232,6 +233,7 @@ def nav_items(principal: Principal | None) -> list[tuple[str, str, str]]:
                     "nav-footprint-requests",
                 )
             )
+            items.append((f"/enterprises/{g.org_id}/meters", N_("Meter data"), "nav-meters"))
     roles = principal.roles()
     if roles & PORTFOLIO_ROLES:
         items.append(("/portfolio", N_("Portfolio"), "nav-portfolio"))
@@ -338,37 +340,55 @@ def to_login(request: Request) -> Response:
     return see_other(target)
 
 
-def page(login: bool = True) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Decorate a route: redirect to /login without a session (``login``), and render the store's
-    NotFound / Forbidden and a failed CSRF check as friendly pages."""
+def page(login: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a route (plain or ``async``): redirect to /login without a session (``login``),
+    and render the store's NotFound / Forbidden and a failed CSRF check as friendly pages."""
 
-    def decorate(fn: Callable[..., Response]) -> Callable[..., Response]:
+    def friendly(request: Request, principal: Principal | None, exc: Exception) -> Response:
+        _ = gettext(request_lang(request))
+        if isinstance(exc, NotFound):
+            return error_page(
+                request, 404, _("This page does not exist, or you have no access to it."), principal
+            )
+        if isinstance(exc, Forbidden):
+            return error_page(request, 403, _("You may not do this here."), principal)
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 403:
+            msg = _(
+                "The form has expired or was not sent from this site. Reload the page and try again."
+            )
+        else:
+            msg = str(exc.detail)
+        return error_page(request, exc.status_code, msg, principal)
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Response:
+                request: Request = kwargs["request"]
+                principal: Principal | None = kwargs.get("principal")
+                if login and principal is None:
+                    return to_login(request)
+                try:
+                    response: Response = await fn(*args, **kwargs)
+                except (NotFound, Forbidden, HTTPException) as exc:
+                    return friendly(request, principal, exc)
+                return response
+
+            return async_wrapper
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Response:
             request: Request = kwargs["request"]
             principal: Principal | None = kwargs.get("principal")
             if login and principal is None:
                 return to_login(request)
-            _ = gettext(request_lang(request))
             try:
-                return fn(*args, **kwargs)
-            except NotFound:
-                return error_page(
-                    request,
-                    404,
-                    _("This page does not exist, or you have no access to it."),
-                    principal,
-                )
-            except Forbidden:
-                return error_page(request, 403, _("You may not do this here."), principal)
-            except HTTPException as e:
-                if e.status_code == 403:
-                    msg = _(
-                        "The form has expired or was not sent from this site. Reload the page and try again."
-                    )
-                else:
-                    msg = str(e.detail)
-                return error_page(request, e.status_code, msg, principal)
+                response: Response = fn(*args, **kwargs)
+            except (NotFound, Forbidden, HTTPException) as exc:
+                return friendly(request, principal, exc)
+            return response
 
         return wrapper
 
