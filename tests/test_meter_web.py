@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
+from greenmfg.io.meter_check import check_meter_files
 from greenmfg.reference.loader import get_reference
 from greenmfg.store import meter_jobs
 from greenmfg.web import meter_pages
@@ -362,7 +363,7 @@ def test_progress_reports_the_conversion(tmp_path: Path) -> None:
     seen: list[tuple[str, float, int | None]] = []
     (tmp_path / "r.csv").write_text(READINGS_CSV, encoding="utf-8")
     (tmp_path / "m.csv").write_text(meters_csv(1), encoding="utf-8")
-    check = meter_jobs.check_meter_files(
+    check = check_meter_files(
         tmp_path / "m.csv",
         tmp_path / "r.csv",
         tmp_path,

@@ -1,13 +1,15 @@
 """``greenmfg meters check READINGS METERS``: check energy-meter readings and total them by month.
 
-Reads the meter list (:func:`greenmfg.io.meters.read_meters`) and the readings (CSV streamed to a
-temporary Parquet file with a progress bar, or Parquet scanned in place), runs on DuckDB:
-:func:`~greenmfg.analytics.meters.validate_readings` (problems by rule),
+Runs :func:`greenmfg.io.meter_check.check_meter_files` (the pipeline the web page's background
+jobs run too): the meter list (:func:`greenmfg.io.meters.read_meters`) and the readings (CSV
+streamed to a temporary Parquet file with a progress bar, or Parquet scanned in place), then on
+DuckDB :func:`~greenmfg.analytics.meters.validate_readings` (problems by rule),
 :func:`~greenmfg.analytics.meters.clean_readings`, monthly
 :func:`~greenmfg.analytics.meters.aggregate_energy` with the standard-coal coefficients and
-emission factors of each data year and ``--region`` from the reference data, and
-:func:`~greenmfg.analytics.meters.reconcile` (main meters against their sub-meters). Prints Rich
-tables; ``--out report.xlsx`` writes them as a workbook. Messages go to stderr; a file with
+emission factors of each data year (``--year``; default every year) and ``--region`` (default
+national) from the reference data, and :func:`~greenmfg.analytics.meters.reconcile` (main meters
+against their sub-meters). Prints Rich tables; ``--out report.xlsx`` writes them as a workbook
+(:func:`greenmfg.io.meter_check.meter_check_workbook`). Messages go to stderr; a file with
 mistakes exits with code 2, every problem located by file, row and column; ``--strict`` exits with
 code 1 when the readings have any problem.
 
@@ -44,7 +46,6 @@ err = Console(stderr=True)
 out = Console()
 
 EXAMPLES_PER_RULE = 3
-XLSX_MAX_ROWS = 1_000_000  # an Excel sheet holds 1,048,576 rows
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -88,140 +89,69 @@ def check(
 ) -> None:
     """Check meter readings (duplicates, negative or implausible values, gaps, clock changes) and
     print monthly energy, tce and emissions per site and workshop and the meter balance."""
-    import duckdb
-    import narwhals as nw
-    import pyarrow as pa
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-    from greenmfg.analytics.meters import (
-        CARRIER_ITEMS,
-        MeterFactorError,
-        aggregate_energy,
-        clean_readings,
-        factors_from_reference,
-        reconcile,
-        validate_readings,
-    )
-    from greenmfg.io.meters import MeterFileError, prepare_readings, read_meters
+    from greenmfg.analytics.meters import MeterFactorError
+    from greenmfg.io.meter_check import check_meter_files, meter_check_workbook
+    from greenmfg.io.meters import MeterFileError
     from greenmfg.reference import get_reference
 
     if out_path is not None and out_path.suffix.lower() != ".xlsx":
         raise _fail(f"{out_path}: expected a file name ending in .xlsx")
+    ref = get_reference()
     try:
-        meter_table = read_meters(meters)
-    except MeterFileError as exc:
-        raise _fail(str(exc)) from None
-    meter_units = dict(
-        zip(
-            meter_table.column("meter_id").to_pylist(),
-            meter_table.column("unit").to_pylist(),
-            strict=True,
-        )
-    )
-    with tempfile.TemporaryDirectory(prefix="greenmfg-meters-") as work:
-        with Progress(
-            TextColumn("reading {task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TextColumn("{task.fields[rows]:,} readings"),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task(readings.name, total=None, rows=0)
+        with (
+            tempfile.TemporaryDirectory(prefix="greenmfg-meters-") as work,
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TextColumn("{task.fields[rows]:,} readings"),
+                console=err,
+                transient=True,
+            ) as bar,
+        ):
+            task = bar.add_task(f"reading {readings.name}", total=None, rows=0)
 
-            def progress(rows: int, done: int, total: int) -> None:
+            def read_progress(rows: int, done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total, rows=rows)
 
-            try:
-                parquet = prepare_readings(
-                    readings, work, meter_units=meter_units, progress=progress
-                )
-            except MeterFileError as exc:
-                raise _fail(str(exc)) from None
-        con = duckdb.connect()
-        try:
-            lf = nw.from_native(con.read_parquet(str(parquet)))
-            meters_lf = nw.from_native(con.from_arrow(meter_table))
-            before = nw.col("ts") - nw.lit(dt.timedelta(microseconds=1))
-            if year is not None:
-                lf = lf.filter(before.dt.year() == year)
-            problems_tbl = (
-                validate_readings(lf, meters_lf, spike_factor=spike_factor)
-                .sort("rule", "meter_id", "ts")
-                .collect("pyarrow")
-                .to_arrow()
+            def stage(name: str, fraction: float, percent: int | None) -> None:
+                if name in ("validating", "aggregating", "balancing"):
+                    bar.update(task, description=name)
+
+            check = check_meter_files(
+                meters,
+                readings,
+                Path(work),
+                ref=ref,
+                year="all" if year is None else year,
+                region=region,
+                spike_factor=spike_factor,
+                progress=stage,
+                read_progress=read_progress,
             )
-            problems_lf = nw.from_native(con.from_arrow(problems_tbl))
-            clean = clean_readings(lf, problems_lf)
-            years = sorted(
-                int(y)
-                for y in clean.select(before.dt.year().alias("y")).unique().collect()["y"].to_list()
-                if y is not None
-            )
-            carriers = sorted(set(meter_table.column("carrier").to_pylist()))
-            known = [c for c in carriers if c in CARRIER_ITEMS]
-            unknown = [c for c in carriers if c not in CARRIER_ITEMS]
-            if unknown:
-                err.print(
-                    f"[yellow]note:[/yellow] meters of {', '.join(unknown)} have no standard-coal "
-                    "coefficient or emission factor and are left out of the energy totals",
-                    highlight=False,
-                )
-            energy_meters = meters_lf.filter(nw.col("carrier").is_in(known))
-            ref = get_reference()
-            monthly: list[pa.Table] = []
-            factor_rows: list[list[Any]] = []
-            for y in years:
-                factors = factors_from_reference(ref, year=y, region=region, carriers=known)
-                for f in factors.values():
-                    factor_rows.append(
-                        [
-                            y,
-                            f.carrier,
-                            f.unit,
-                            f.kgce_per_unit,
-                            f.kgco2e_per_unit,
-                            "; ".join(f.source),
-                            "; ".join(f.notes),
-                        ]
-                    )
-                part = aggregate_energy(
-                    clean.filter(before.dt.year() == y),
-                    energy_meters,
-                    freq="month",
-                    factors=factors,
-                )
-                monthly.append(part.collect("pyarrow").to_arrow())
-            balance = (
-                reconcile(clean, meters_lf, freq="month")
-                .sort("meter_id", "period")
-                .collect("pyarrow")
-                .to_arrow()
-            )
-        except MeterFactorError as exc:
-            raise _fail(str(exc), code=1) from None
-        finally:
-            con.close()
-    energy = (
-        pa.concat_tables(monthly).sort_by(
-            [
-                ("period", "ascending"),
-                ("enterprise_id", "ascending"),
-                ("site", "ascending"),
-                ("workshop", "ascending"),
-                ("carrier", "ascending"),
-            ]
+    except MeterFileError as exc:
+        raise _fail(str(exc)) from None
+    except MeterFactorError as exc:
+        raise _fail(str(exc), code=1) from None
+    if check.unknown_carriers:
+        err.print(
+            f"[yellow]note:[/yellow] meters of {', '.join(check.unknown_carriers)} have no "
+            "standard-coal coefficient or emission factor and are left out of the energy totals",
+            highlight=False,
         )
-        if monthly
-        else None
-    )
-    _print_problems(problems_tbl)
-    _print_energy(energy)
-    _print_balance(balance)
-    _print_factors(factor_rows, region)
+    _print_problems(check.problems)
+    _print_energy(check.energy)
+    _print_balance(check.balance)
+    _print_factors(check.factor_rows, region)
     if out_path is not None:
-        _write_xlsx(out_path, problems_tbl, energy, balance, factor_rows, region)
-    if strict and problems_tbl.num_rows:
+        try:
+            out_path.write_bytes(meter_check_workbook(check))
+        except OSError as exc:
+            raise _fail(f"{out_path}: cannot write ({exc.strerror})", code=1) from None
+        err.print(f"wrote {out_path}", highlight=False)
+    if strict and check.problems.num_rows:
         raise typer.Exit(code=1)
 
 
@@ -305,90 +235,3 @@ def _print_factors(rows: list[list[Any]], region: str | None) -> None:
             str(y), carrier, unit, f"{kgce:.6g}", f"{kgco2e:.6g}", escape(source), escape(notes)
         )
     out.print(t)
-
-
-def _write_xlsx(
-    path: Path,
-    problems: Any,
-    energy: Any,
-    balance: Any,
-    factor_rows: list[list[Any]],
-    region: str | None,
-) -> None:
-    from greenmfg.io.tables import Table as Sheet
-    from greenmfg.io.tables import write_tables_xlsx
-
-    def rows(table: Any, columns: list[str]) -> list[list[Any]]:
-        if table is None:
-            return []
-        data = table.slice(0, XLSX_MAX_ROWS).select(columns).to_pylist()
-        return [[r[c] for c in columns] for r in data]
-
-    problem_cols = ["meter_id", "ts", "rule", "value", "detail", "grid_ts"]
-    energy_cols = [
-        "enterprise_id",
-        "site",
-        "workshop",
-        "carrier",
-        "period",
-        "energy",
-        "tce",
-        "tco2e",
-        "readings",
-    ]
-    balance_cols = [
-        "meter_id",
-        "carrier",
-        "unit",
-        "period",
-        "main",
-        "sub_sum",
-        "residual",
-        "residual_share",
-    ]
-    notes = (
-        []
-        if problems.num_rows <= XLSX_MAX_ROWS
-        else [f"first {XLSX_MAX_ROWS:,} of {problems.num_rows:,} problems"]
-    )
-    sheets = [
-        Sheet(
-            "Problems",
-            "Problems in the readings",
-            problem_cols,
-            rows(problems, problem_cols),
-            notes,
-        ),
-        Sheet(
-            "Monthly",
-            "Monthly energy [kWh, m3, GJ], tce and tCO2e",
-            energy_cols,
-            rows(energy, energy_cols),
-            ["workshop blank: the site's main meter"],
-        ),
-        Sheet(
-            "Balance",
-            "Main meters against their sub-meters",
-            balance_cols,
-            rows(balance, balance_cols),
-        ),
-        Sheet(
-            "Factors",
-            f"Coefficients used (region: {region or 'national'})",
-            [
-                "year",
-                "carrier",
-                "unit",
-                "kgce_per_unit",
-                "kgco2e_per_unit",
-                "reference rows",
-                "notes",
-            ],
-            factor_rows,
-        ),
-    ]
-    try:
-        path.write_bytes(write_tables_xlsx(sheets))
-    except OSError as exc:
-        raise _fail(f"{path}: cannot write ({exc.strerror})", code=1) from None
-    err.print(f"wrote {path}", highlight=False)

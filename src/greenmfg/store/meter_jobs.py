@@ -3,21 +3,13 @@
 An enterprise manager uploads a meter list and readings (CSV or Parquet, possibly tens of MB); the
 page answers at once and the check runs here, in a process-wide worker thread
 (:class:`concurrent.futures.ThreadPoolExecutor` with one worker, created on first use, so checks
-queue one after the other and never compete for memory). The pipeline is the one of ``greenmfg
-meters check`` (:mod:`greenmfg.meters_cli`), step by step, so the page, its workbook and the CLI
-show the same figures:
-
-1. :func:`greenmfg.io.meters.read_meters` (the meter list, every problem located);
-2. :func:`greenmfg.io.meters.prepare_readings` (a CSV streamed block by block to Parquet with a
-   progress callback; a Parquet file checked from its metadata);
-3. on a fresh DuckDB engine (:func:`greenmfg.analytics.engine.duckdb_engine` with
-   :data:`DUCKDB_MEMORY_LIMIT`, spilling into the job's directory):
-   :func:`~greenmfg.analytics.meters.validate_readings`,
-   :func:`~greenmfg.analytics.meters.clean_readings`, monthly
-   :func:`~greenmfg.analytics.meters.aggregate_energy` per data year with
-   :func:`~greenmfg.analytics.meters.factors_from_reference` (year, region) and
-   :func:`~greenmfg.analytics.meters.reconcile`;
-4. the CLI's workbook (``--out``), kept as bytes for the download.
+queue one after the other and never compete for memory). The check itself is
+:func:`greenmfg.io.meter_check.check_meter_files`, the pipeline of ``greenmfg meters check``
+(:mod:`greenmfg.meters_cli`), run here for the last data year when none is asked for, on a DuckDB
+engine limited to :data:`DUCKDB_MEMORY_LIMIT` (spilling into the job's directory), converting CSV
+in blocks of :data:`BLOCK_SIZE` so progress shows often; its workbook is
+:func:`greenmfg.io.meter_check.meter_check_workbook` (the CLI's ``--out``), kept as bytes for the
+download. So the page, its workbook and the CLI show the same figures.
 
 Jobs are **not stored in the database** (no migration): they live in a process-local registry (a
 dict guarded by a lock) keyed by a random id and bound to the user and the enterprise that
@@ -42,16 +34,19 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-import pyarrow as pa
 import pyarrow.compute as pc
 
-from greenmfg.analytics.meters import CarrierFactors
+from greenmfg.io.meter_check import (
+    XLSX_MAX_ROWS,
+    MeterCheck,
+    check_meter_files,
+    meter_check_workbook,
+)
 from greenmfg.reference.model import ReferenceData
 
 __all__ = [
@@ -62,17 +57,14 @@ __all__ = [
     "RESIDUAL_BAND",
     "ROWS_PER_RULE",
     "WORKBOOK_PROBLEM_ROWS",
-    "MeterCheck",
     "MeterJob",
     "balance_flag",
-    "check_meter_files",
     "executor",
     "get_job",
     "list_jobs",
     "new_workdir",
     "start_job",
     "summarise",
-    "write_workbook",
 ]
 
 log = logging.getLogger(__name__)
@@ -296,9 +288,16 @@ def _run(
             region=region,
             spike_factor=spike_factor,
             progress=progress,
+            memory_limit=DUCKDB_MEMORY_LIMIT,
+            block_size=BLOCK_SIZE,
         )
         progress("workbook", 0.95)
-        workbook = write_workbook(check, workdir / "report.xlsx")
+        workbook = meter_check_workbook(
+            check,
+            max_problems=WORKBOOK_PROBLEM_ROWS,
+            limit_note="the web page's limit; `greenmfg meters check --out` writes up to "
+            f"{XLSX_MAX_ROWS:,}",
+        )
         result = summarise(check)
     except (MeterFileError, MeterFactorError) as exc:
         _update(job_id, status="failed", stage="failed", error=str(exc), ended=time.monotonic())
@@ -324,221 +323,6 @@ def _run(
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-# ------------------------------------------------------------------------------ the check
-
-
-@dataclass
-class MeterCheck:
-    """Everything ``greenmfg meters check`` computes, as Arrow tables (full, not capped).
-
-    ``problems``: :data:`~greenmfg.analytics.meters.PROBLEM_COLUMNS`, sorted by rule, meter,
-    time; ``energy``: monthly :func:`~greenmfg.analytics.meters.aggregate_energy` of every data
-    year (``None`` without clean readings); ``balance``: monthly
-    :func:`~greenmfg.analytics.meters.reconcile`; ``factors``: ``(data year, coefficients)`` of
-    each carrier with coefficients (:func:`~greenmfg.analytics.meters.factors_from_reference`);
-    ``readings``: readings in the file, ``readings_in_year``: those of data year ``year``.
-    """
-
-    meters: int
-    readings: int
-    year: int | None
-    years: list[int]
-    region: str
-    problems: pa.Table
-    energy: pa.Table | None
-    balance: pa.Table
-    factors: list[tuple[int, CarrierFactors]]
-    unknown_carriers: list[str]
-    readings_in_year: int = 0
-
-    @property
-    def factor_rows(self) -> list[list[Any]]:
-        """The CLI's Factors sheet rows."""
-        return [
-            [
-                y,
-                f.carrier,
-                f.unit,
-                f.kgce_per_unit,
-                f.kgco2e_per_unit,
-                "; ".join(f.source),
-                "; ".join(f.notes),
-            ]
-            for y, f in self.factors
-        ]
-
-
-def check_meter_files(
-    meters_path: Path,
-    readings_path: Path,
-    workdir: Path,
-    *,
-    ref: ReferenceData,
-    year: int | None,
-    region: str | None,
-    spike_factor: float = 10.0,
-    progress: Callable[[str, float, int | None], None] | None = None,
-    memory_limit: str = DUCKDB_MEMORY_LIMIT,
-) -> MeterCheck:
-    """Run ``greenmfg meters check`` on two files (the CLI's steps, module docstring).
-
-    Parameters
-    ----------
-    meters_path, readings_path : the meter list and the readings (CSV or Parquet).
-    workdir : where the CSV's Parquet copy and DuckDB's spill files go.
-    ref : reference data (standard-coal coefficients and emission factors).
-    year : data year [a]; readings are kept whose interval ends in it (``ts - 1 µs`` in the
-        year, as ``--year``); ``None``: the last year of the readings.
-    region : province, grid region or ``CN`` for the grid factor (as ``--region``).
-    spike_factor : a reading above this multiple of its meter's median is ``implausible``.
-    progress : ``progress(stage, fraction, percent)``.
-
-    Raises :class:`~greenmfg.io.meters.MeterFileError` (file, row, column) for a bad file and
-    :class:`~greenmfg.analytics.meters.MeterFactorError` for a carrier without coefficients.
-    """
-    import narwhals as nw
-
-    from greenmfg.analytics.engine import duckdb_engine
-    from greenmfg.analytics.meters import (
-        CARRIER_ITEMS,
-        aggregate_energy,
-        clean_readings,
-        factors_from_reference,
-        reconcile,
-        validate_readings,
-    )
-    from greenmfg.io.meters import prepare_readings, read_meters
-
-    def step(stage: str, fraction: float, percent: int | None = None) -> None:
-        if progress is not None:
-            progress(stage, fraction, percent)
-
-    step("meters", 0.02)
-    meter_table = read_meters(meters_path)
-    meter_units = dict(
-        zip(
-            meter_table.column("meter_id").to_pylist(),
-            meter_table.column("unit").to_pylist(),
-            strict=True,
-        )
-    )
-
-    def converted(rows: int, done: int, total: int) -> None:
-        share = done / total if total else 1.0
-        step("converting", 0.05 + 0.55 * share, int(100 * share))
-
-    is_csv = readings_path.suffix.lower() in (".csv", ".txt")
-    step("converting" if is_csv else "parquet", 0.05, 0 if is_csv else None)
-    parquet = prepare_readings(
-        readings_path, workdir, meter_units=meter_units, progress=converted, block_size=BLOCK_SIZE
-    )
-    spill = workdir / "duckdb-spill"
-    spill.mkdir(exist_ok=True)
-    engine = duckdb_engine(memory_limit=memory_limit)
-    try:
-        engine.native.execute("SET temp_directory = ?", [str(spill)])
-        lf = engine.scan_parquet(parquet)
-        meters_lf = engine.from_arrow(meter_table)
-        before = nw.col("ts") - nw.lit(dt.timedelta(microseconds=1))
-        stats = engine.collect(
-            lf.select(before.dt.year().max().alias("last"), nw.len().alias("n"))
-        ).to_pylist()[0]
-        readings_total = int(stats["n"] or 0)
-        if year is None and stats["last"] is not None:
-            year = int(stats["last"])
-        in_year = readings_total
-        if year is not None:
-            lf = lf.filter(before.dt.year() == year)
-            in_year = int(engine.collect(lf.select(nw.len().alias("n"))).column("n")[0].as_py())
-        step("validating", 0.62)
-        problems = engine.collect(
-            validate_readings(lf, meters_lf, spike_factor=spike_factor).sort(
-                "rule", "meter_id", "ts"
-            )
-        )
-        clean = clean_readings(lf, engine.from_arrow(problems))
-        step("aggregating", 0.75)
-        years = sorted(
-            int(y)
-            for y in engine.collect(clean.select(before.dt.year().alias("y")).unique())
-            .column("y")
-            .to_pylist()
-            if y is not None
-        )
-        carriers = sorted(set(meter_table.column("carrier").to_pylist()))
-        known = [c for c in carriers if c in CARRIER_ITEMS]
-        unknown = [c for c in carriers if c not in CARRIER_ITEMS]
-        energy_meters = meters_lf.filter(nw.col("carrier").is_in(known))
-        monthly: list[pa.Table] = []
-        used: list[tuple[int, CarrierFactors]] = []
-        for y in years:
-            factors = factors_from_reference(ref, year=y, region=region, carriers=known)
-            used.extend((y, f) for f in factors.values())
-            part = aggregate_energy(
-                clean.filter(before.dt.year() == y), energy_meters, freq="month", factors=factors
-            )
-            monthly.append(engine.collect(part))
-        step("balancing", 0.88)
-        balance = engine.collect(
-            reconcile(clean, meters_lf, freq="month").sort("meter_id", "period")
-        )
-    finally:
-        engine.close()
-    energy = (
-        pa.concat_tables(monthly).sort_by(
-            [
-                ("period", "ascending"),
-                ("enterprise_id", "ascending"),
-                ("site", "ascending"),
-                ("workshop", "ascending"),
-                ("carrier", "ascending"),
-            ]
-        )
-        if monthly
-        else None
-    )
-    return MeterCheck(
-        meters=meter_table.num_rows,
-        readings=readings_total,
-        year=year,
-        years=years,
-        region=region or "",
-        problems=problems,
-        energy=energy,
-        balance=balance,
-        factors=used,
-        unknown_carriers=unknown,
-        readings_in_year=in_year,
-    )
-
-
-def write_workbook(check: MeterCheck, path: Path) -> bytes:
-    """The CLI's ``--out`` workbook of ``check`` (sheets Problems, Monthly, Balance, Factors), at
-    most :data:`WORKBOOK_PROBLEM_ROWS` problems (a note in the Problems sheet says when more)."""
-    from greenmfg.meters_cli import _write_xlsx
-
-    problems = check.problems
-    cut = problems.num_rows > WORKBOOK_PROBLEM_ROWS
-    _write_xlsx(
-        path,
-        problems.slice(0, WORKBOOK_PROBLEM_ROWS) if cut else problems,
-        check.energy,
-        check.balance,
-        check.factor_rows,
-        check.region or None,
-    )
-    if cut:  # rare: say so in the sheet's empty row under the title
-        from openpyxl import load_workbook
-
-        wb = load_workbook(path)
-        wb["Problems"]["A2"] = (
-            f"first {WORKBOOK_PROBLEM_ROWS:,} of {problems.num_rows:,} problems "
-            "(the web page's limit; `greenmfg meters check --out` writes up to 1,000,000)"
-        )
-        wb.save(path)
-    return path.read_bytes()
 
 
 # ------------------------------------------------------------------------------ for the page
