@@ -103,8 +103,14 @@ def _run(
         else:
             sys.stdout.write(text + "\n")
         return
-    if kind == "targets":  # the ratios, not the sums they come from (those are in json/csv)
+    # the table shows the headline columns; json/csv carry every column
+    if kind == "targets":
         result = result.select([*keys, *ov.INDICATORS])
+    elif kind == "trends":
+        group = [k for k in keys if k != "year"]
+        result = result.select(
+            [*group, "year", "emissions_tco2e", "emissions_yoy", "intensity_yoy", "peak_year"]
+        )
     t = Table(title=f"{kind} by {', '.join(keys) or 'all'}")
     for name in result.column_names:
         t.add_column(name, justify="right" if name not in keys else "left")
@@ -123,49 +129,23 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-@analytics_app.command()
-def inventory(
-    data: Data,
-    by: By = "province_code,year",
-    engine: EngineArg = EngineOpt.duckdb,
-    format: FormatArg = OutFormat.table,
-    out_path: OutArg = None,
-) -> None:
-    """Energy, emissions and intensities per group."""
-    _run("inventory", data, by, engine, format, out_path)
+def _command(kind: str, default_by: str, doc: str) -> None:
+    """Register ``greenmfg analytics KIND`` (the four commands share their options)."""
+
+    def command(
+        data: Data,
+        by: By = default_by,
+        engine: EngineArg = EngineOpt.duckdb,
+        format: FormatArg = OutFormat.table,
+        out_path: OutArg = None,
+    ) -> None:
+        _run(kind, data, by, engine, format, out_path)
+
+    command.__doc__ = doc
+    analytics_app.command(kind)(command)
 
 
-@analytics_app.command()
-def targets(
-    data: Data,
-    by: By = "year",
-    engine: EngineArg = EngineOpt.duckdb,
-    format: FormatArg = OutFormat.table,
-    out_path: OutArg = None,
-) -> None:
-    """The 2030 target indicators per group (``year`` required)."""
-    _run("targets", data, by, engine, format, out_path)
-
-
-@analytics_app.command()
-def trends(
-    data: Data,
-    by: By = "province_code",
-    engine: EngineArg = EngineOpt.duckdb,
-    format: FormatArg = OutFormat.table,
-    out_path: OutArg = None,
-) -> None:
-    """Year-on-year change and peak year of emissions per group."""
-    _run("trends", data, by, engine, format, out_path)
-
-
-@analytics_app.command()
-def benchmark(
-    data: Data,
-    by: By = "year",
-    engine: EngineArg = EngineOpt.duckdb,
-    format: FormatArg = OutFormat.table,
-    out_path: OutArg = None,
-) -> None:
-    """Production lines per benchmark class, per group and indicator."""
-    _run("benchmark", data, by, engine, format, out_path)
+_command("inventory", "province_code,year", "Energy, emissions and intensities per group.")
+_command("targets", "year", "The 2030 target indicators per group ('year' required).")
+_command("trends", "province_code", "Year-on-year change and peak year of emissions per group.")
+_command("benchmark", "year", "Production lines per benchmark class, per group and indicator.")
