@@ -713,3 +713,29 @@ def test_inbox_queries_and_answers_on_postgresql(fresh_postgres_url: str) -> Non
             ]
     finally:
         pw.db.dispose()
+
+
+def test_store_tells_missing_from_answered_and_refuses_nul(pair: dict[str, Any]) -> None:
+    """greenmfg.store.pact: a missing request is RequestNotFound (a LookupError), an answered
+    one RequestAnswered; NUL characters (which PostgreSQL text cannot hold) are refused."""
+    from greenmfg.store.pact import (
+        PactStoreError,
+        RequestAnswered,
+        RequestNotFound,
+        fulfil_request,
+        reject_request,
+    )
+
+    a: PactWorld = pair["a"]
+    _, rid = ask(pair, "urn:gtin:9990000000003")
+    with a.db.writing() as s, pytest.raises(RequestNotFound):
+        reject_request(s, 10**9, "no", deliver=False)
+    with a.db.writing() as s, pytest.raises(PactStoreError, match="NUL"):
+        reject_request(s, rid, "bad\x00reason", deliver=False)
+    with a.db.writing() as s, pytest.raises(PactStoreError, match="NUL"):
+        fulfil_request(s, rid, ["abc\x00"], deliver=False)
+    assert status_of(pair, rid).status == "pending"
+    with a.db.writing() as s:
+        reject_request(s, rid, "not ours", deliver=False)
+    with a.db.writing() as s, pytest.raises(RequestAnswered):
+        reject_request(s, rid, "again", deliver=False)

@@ -13,12 +13,11 @@ from greenmfg.footprint.pedigree import (
     INDICATORS,
     PedigreeError,
     gsd_from_pedigree,
-    load_pedigree_factors,
     parse_dq_entry,
-    pedigree_factors,
     variance_from_gsd,
 )
 from greenmfg.reference.loader import ReferenceDataError
+from greenmfg.reference.pedigree import load_pedigree_factors, pedigree_factors
 
 
 def test_table_values_as_printed_in_the_guideline_table():

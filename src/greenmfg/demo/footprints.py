@@ -20,7 +20,7 @@ from typing import Any
 
 from greenmfg.footprint.declaration import PcfDeclaration
 from greenmfg.footprint.inventory import SiteProcess, processes_from_inventory
-from greenmfg.footprint.pedigree import gsd_from_pedigree, pedigree_factors
+from greenmfg.footprint.pedigree import gsd_from_pedigree
 from greenmfg.footprint.system import (
     Input,
     Product,
@@ -30,6 +30,7 @@ from greenmfg.footprint.system import (
 )
 from greenmfg.reference import ReferenceData
 from greenmfg.reference.footprints import product_footprint
+from greenmfg.reference.pedigree import pedigree_factors
 from greenmfg.units import conversion_factor
 
 ELECTRICITY = "electricity_grid_footprint"

@@ -19,22 +19,16 @@ page "How to interpret the uncertainty fields in ecoinvent" defines it (68 % of 
 ``var_sum = ln(basic_gsd)^2 + sum(variances); gsd = exp(sqrt(var_sum))``). So
 ``GSD = exp(sqrt(total variance))``, not ``exp(2 sqrt(...))``.
 
-Everything here is pure except :func:`load_pedigree_factors`, which reads the package's own
-reference table.
+Everything here is pure; the table is read by :func:`greenmfg.reference.pedigree.pedigree_factors`.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib.resources import files
-from importlib.resources.abc import Traversable
 
-from greenmfg.reference.loader import ReferenceDataError, _rows
 from greenmfg.reference.model import Source
 
 #: Indicator names in the order of an openLCA/ecoinvent ``dqEntry`` such as ``(1;2;3;4;5)``.
@@ -45,7 +39,6 @@ INDICATORS: tuple[str, ...] = (
     "geographical_correlation",
     "further_technological_correlation",
 )
-COLUMNS = ("indicator", "score", "variance")
 Scores = tuple[int, int, int, int, int]
 
 
@@ -86,7 +79,7 @@ def gsd_from_pedigree(scores: Scores, basic_variance: float, factors: PedigreeFa
     scores : (reliability, completeness, temporal, geographical, further technological), 1..5
     basic_variance : variance of ``ln x`` of the basic uncertainty [-] (``ln(GSD_b)^2`` for a
         basic uncertainty given as a GSD, see :func:`variance_from_gsd`)
-    factors : the table, e.g. :func:`load_pedigree_factors`
+    factors : the table (:func:`greenmfg.reference.pedigree.pedigree_factors`)
 
     Returns ``exp(sqrt(basic_variance + sum of the scores' variances))`` (module docstring).
     """
@@ -129,66 +122,13 @@ def parse_dq_entry(entry: str) -> Scores:
     return (out[0], out[1], out[2], out[3], out[4])
 
 
-def load_pedigree_factors(root: Traversable | None = None) -> PedigreeFactors:
-    """Read and validate ``pedigree_factors.csv`` (the package's own folder by default).
-
-    Every indicator needs scores 1..5 once each, variances >= 0 and not decreasing with the
-    score (a worse score never means less uncertainty); errors name the file, line and column.
-    """
-    root = root or files("greenmfg") / "reference"
-    values: dict[str, dict[int, float]] = {}
-    sources: dict[str, Source] = {}
-    path = "reference/pedigree_factors.csv"
-    for row in _rows(root, "pedigree_factors", COLUMNS):
-        name = row["indicator"].strip()
-        if name not in INDICATORS:
-            raise row.fail("indicator", "one of " + ", ".join(INDICATORS))
-        text = row["score"].strip()
-        if not (text.isdigit() and 1 <= int(text) <= 5):
-            raise row.fail("score", "an integer 1..5")
-        score = int(text)
-        variance = row.number("variance")
-        if not (variance >= 0 and math.isfinite(variance)):
-            raise row.fail("variance", "a number >= 0")
-        seen = values.setdefault(name, {})
-        if score in seen:
-            raise ReferenceDataError(
-                f"{path}, line {row.line}: duplicate key ({name!r}, {score}) (indicator, score)"
-            )
-        seen[score] = variance
-        sources.setdefault(name, row.source())
-    table: dict[str, tuple[float, float, float, float, float]] = {}
-    for name in INDICATORS:
-        got = values.get(name, {})
-        missing = [s for s in range(1, 6) if s not in got]
-        if missing:
-            raise ReferenceDataError(
-                f"{path}: indicator {name!r} lacks score(s) {', '.join(map(str, missing))}"
-            )
-        v = (got[1], got[2], got[3], got[4], got[5])
-        if any(b < a for a, b in itertools.pairwise(v)):
-            raise ReferenceDataError(
-                f"{path}: variances of {name!r} decrease with the score: {v!r}"
-            )
-        table[name] = v
-    return PedigreeFactors(table, sources)
-
-
-@lru_cache(maxsize=1)
-def pedigree_factors() -> PedigreeFactors:
-    """The package's pedigree table, loaded once."""
-    return load_pedigree_factors()
-
-
 __all__ = [
     "INDICATORS",
     "PedigreeError",
     "PedigreeFactors",
     "Scores",
     "gsd_from_pedigree",
-    "load_pedigree_factors",
     "parse_dq_entry",
-    "pedigree_factors",
     "pedigree_variance",
     "variance_from_gsd",
 ]

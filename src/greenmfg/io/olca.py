@@ -69,7 +69,6 @@ from greenmfg.footprint.pedigree import (
     PedigreeFactors,
     gsd_from_pedigree,
     parse_dq_entry,
-    pedigree_factors,
     variance_from_gsd,
 )
 from greenmfg.footprint.system import (
@@ -85,6 +84,7 @@ from greenmfg.footprint.system import (
 )
 from greenmfg.reference.loader import ReferenceDataError, _rows, get_reference
 from greenmfg.reference.model import Source
+from greenmfg.reference.pedigree import pedigree_factors
 from greenmfg.units import UnitError, conversion_factor, parse_unit
 
 #: openLCA unit names (reference-data unit groups) -> greenmfg pint units. Only these are accepted.

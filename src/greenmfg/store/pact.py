@@ -1289,13 +1289,28 @@ def list_requests(
     return list(session.scalars(q))
 
 
+class RequestNotFound(PactStoreError, LookupError):
+    """No inbound footprint request with that id (HTTP 404)."""
+
+
+class RequestAnswered(PactStoreError):
+    """The request was fulfilled or rejected already (HTTP 409)."""
+
+
 def _pending(session: Session, request_id: int) -> FootprintRequest:
     row = session.get(FootprintRequest, request_id)
     if row is None or row.direction != "in" or row.kind != "request":
-        raise PactStoreError(f"no footprint request {request_id}")
+        raise RequestNotFound(f"no footprint request {request_id}")
     if row.status != "pending":
-        raise PactStoreError(f"footprint request {request_id} is already {row.status}")
+        raise RequestAnswered(f"footprint request {request_id} is already {row.status}")
     return row
+
+
+def _no_nul(text: str, what: str) -> str:
+    """``text`` without NUL characters, which PostgreSQL text cannot hold (refused, not cut)."""
+    if "\x00" in text:
+        raise PactStoreError(f"{what} contains a NUL character")
+    return text
 
 
 def fulfil_request(
@@ -1322,7 +1337,7 @@ def fulfil_request(
         )
     owners = data_owner_ids(session, row.org_id) if row.org_id is not None else []
     docs: list[dict[str, Any]] = []
-    for pf_id in dict.fromkeys(str(i).lower() for i in footprint_ids):
+    for pf_id in dict.fromkeys(_no_nul(str(i), "a footprint id").lower() for i in footprint_ids):
         pf = session.get(ProductFootprint, pf_id)
         if pf is None or not pf.published or pf.org_id not in owners:
             raise PactStoreError(
@@ -1360,7 +1375,7 @@ def reject_request(
     row = _pending(session, request_id)
     if code not in REJECT_CODES:
         raise PactStoreError(f"code {code!r}: expected one of {', '.join(REJECT_CODES)}")
-    message = reason.strip() or "The request cannot be fulfilled."
+    message = _no_nul(reason, "the reason").strip() or "The request cannot be fulfilled."
     answer = new_event(
         "rejected",
         row.spec_version,
