@@ -133,6 +133,9 @@ def test_product_pages_and_reports(fworld: World) -> None:
     assert api.status_code == 200, api.text
     rep = api.json()
     assert rep["uncertainty"]["iterations"] == 200
+    assert rep["reference_edition"] == get_reference().edition and rep["engine_version"]
+    summary = [c.value for row in wb.worksheets[0].iter_rows() for c in row]
+    assert get_reference().edition in summary  # the workbook echoes the reference edition
     assert rep["quality"]["pact"] is not None
     assert rep["primary_share_percent"] == pytest.approx(100 * rep["origin_shares"]["process"])
     assert c.get(f"/enterprises/{org}/products/{sid}/nope").status_code == 404

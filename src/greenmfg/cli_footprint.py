@@ -80,6 +80,7 @@ def compute(
     lang: Annotated[str, typer.Option(help="Report language: zh or en.")] = "zh",
 ) -> None:
     """Footprints of every product of FILE (kg CO2e per unit), or the report of one product."""
+    from greenmfg import __version__
     from greenmfg.footprint.report import footprint_report
     from greenmfg.footprint.system import ProductSystemError, gwp_table
     from greenmfg.footprint.system import compute as compute_system
@@ -100,6 +101,8 @@ def compute(
                 year=year,
                 iterations=iterations,
                 seed=seed,
+                reference_edition=ref.edition,
+                engine_version=__version__,
             )
             if product
             else None

@@ -160,6 +160,8 @@ class FootprintReport:
     solver: str
     backward_error: float
     generated: date
+    reference_edition: str = ""
+    engine_version: str = ""
 
     @property
     def primary_share_percent(self) -> float:
@@ -186,6 +188,8 @@ def footprint_report(
     seed: int = 0,
     max_paths: int = 20,
     generated: date | None = None,
+    reference_edition: str = "",
+    engine_version: str = "",
 ) -> FootprintReport:
     """The report of ``product`` from ``system`` and its ``result``.
 
@@ -201,6 +205,8 @@ def footprint_report(
         Seed of the draws.
     max_paths : int
         Supply-chain paths listed.
+    reference_edition, engine_version : str
+        Edition of the reference data and greenmfg version the figures come from (echoed).
     """
     m = result.matrices
     if product not in m.products:
@@ -307,6 +313,8 @@ def footprint_report(
         solver=result.solution.method,
         backward_error=result.solution.backward_error,
         generated=generated or date.today(),
+        reference_edition=reference_edition,
+        engine_version=engine_version,
     )
 
 

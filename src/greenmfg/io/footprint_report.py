@@ -186,6 +186,8 @@ _L: dict[str, tuple[str, str]] = {
     "biogenic": ("生物源碳", "Biogenic carbon"),
     "not_separated": ("未单独区分", "not separated"),
     "generated": ("生成日期", "Generated"),
+    "edition": ("参考数据版本", "Reference data edition"),
+    "engine": ("greenmfg 版本", "greenmfg version"),
     "report_basis": ("报告内容依据", "Report contents per"),
     "none": ("无", "none"),
     "not_known": ("未知", "not known"),
@@ -459,6 +461,10 @@ def _summary(r: FootprintReport, lang: str) -> _Section:
     add("unverified_count", n_unverified, "", t("sheet.sources") if n_unverified else "")
     add("biogenic", t("not_separated"), "", _biogenic_text(lang))
     add("generated", r.generated.isoformat())
+    if r.reference_edition:
+        add("edition", _clean(r.reference_edition))
+    if r.engine_version:
+        add("engine", _clean(r.engine_version))
     add("report_basis", "ISO 14067:2018 7.3")
     notes = [t("basis")]
     warnings: set[int] = set()

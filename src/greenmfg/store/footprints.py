@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from greenmfg import __version__
 from greenmfg.footprint.declaration import DeclarationError
 from greenmfg.footprint.declare import DeclarationInput, declaration_from_report
 from greenmfg.footprint.inventory import ELECTRICITY, HEAT, SiteProcess, processes_from_inventory
@@ -243,6 +244,8 @@ def product_report(
         year=row.year,
         iterations=iterations,
         seed=seed,
+        reference_edition=ref.edition,
+        engine_version=__version__,
     )
 
 
