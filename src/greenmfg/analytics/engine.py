@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,7 +45,6 @@ class Engine:
 
     name: EngineName
     native: Any
-    options: Mapping[str, str] = field(default_factory=dict)
 
     def scan_parquet(self, path: str | Path) -> nw.LazyFrame[Any]:
         """A lazy frame over a Parquet file or a directory of Parquet files (nothing is read
@@ -127,7 +126,7 @@ def spark_engine(
         raise EngineError(f"Spark did not start: {e}") from e
     if not remote:
         session.sparkContext.setLogLevel("ERROR")
-    return Engine("spark", session, settings)
+    return Engine("spark", session)
 
 
 def get_engine(name: str = "duckdb", **options: Any) -> Engine:

@@ -15,7 +15,6 @@ False unless the caller says otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -24,7 +23,6 @@ from greenmfg.footprint.declaration import (
     DECLARED_UNITS,
     DataQualityRatings,
     DeclarationError,
-    EmissionFactorSource,
     PcfDeclaration,
 )
 from greenmfg.footprint.report import FootprintReport
@@ -94,8 +92,7 @@ def declaration_from_report(report: FootprintReport, info: DeclarationInput) -> 
             temporal=_dec(q.ratings["temporal"], 3),
             geographical=_dec(q.ratings["geographical"], 3),
         )
-    databases: Sequence[EmissionFactorSource] = ()
-    excluded = sum(1 for _ in report.excluded)
+    excluded = len(report.excluded)
     boundary = (
         "Cradle to gate. Own processes from the organisation's accounted inventory; purchased "
         "inputs with supplier footprints where given, otherwise database values ("
@@ -138,7 +135,6 @@ def declaration_from_report(report: FootprintReport, info: DeclarationInput) -> 
             else ""
         ),
         allocation_rules_description=f"{report.allocation} allocation (ISO 14044 4.3.4.2)",
-        secondary_emission_factor_sources=tuple(databases),
         primary_data_share=_dec(report.primary_share_percent, 3),
         dqr=dqr,
         comment=f"greenmfg, solver {report.solver}, backward error {report.backward_error:.1e}",

@@ -30,8 +30,12 @@ from greenmfg.footprint.system import (
     SystemResult,
 )
 
+#: the flow of purchased (already characterised) footprints in ``FootprintReport.gases``
+PURCHASED_FLOW = PRECHARACTERISED
+
 __all__ = [
     "FORMULAS",
+    "PURCHASED_FLOW",
     "ColumnLine",
     "ExcludedLine",
     "FootprintReport",
@@ -316,7 +320,3 @@ def footprint_report(
         reference_edition=reference_edition,
         engine_version=engine_version,
     )
-
-
-# PRECHARACTERISED names the flow of purchased footprints in ``gases``; re-exported for writers.
-PURCHASED_FLOW = PRECHARACTERISED

@@ -100,7 +100,7 @@ def _annual(session: Session, ids: list[int], method: str) -> pa.Table:
             emissions_tco2e=inv.scope1_tco2e + inv.scope2_location_tco2e,
             electricity_kwh=kwh,
             aluminium_t=produced.get("aluminium_t", 0.0),
-            steel_t=produced.get("steel_t", 0.0) or None,
+            steel_t=produced.get("steel_t", 0.0),
         )
         for c in ANNUAL:
             cols[c].append(values[c])

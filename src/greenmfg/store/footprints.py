@@ -30,6 +30,7 @@ from greenmfg.footprint.declare import DeclarationInput, declaration_from_report
 from greenmfg.footprint.inventory import ELECTRICITY, HEAT, SiteProcess, processes_from_inventory
 from greenmfg.footprint.report import FootprintReport, footprint_report
 from greenmfg.footprint.system import (
+    Allocation,
     Product,
     ProductSystem,
     ProductSystemError,
@@ -57,6 +58,7 @@ __all__ = [
     "load_system",
     "product_report",
     "publish_product_footprint",
+    "published_footprints",
     "save_product_system",
     "system_from_inventory",
 ]
@@ -210,10 +212,12 @@ def load_system(row: ProductSystemRecord) -> ProductSystem:
     return product_system_from_dict(row.definition, file=f"product system {row.id}")
 
 
-def compute_record(ref: ReferenceData, row: ProductSystemRecord) -> SystemResult:
-    """Footprints of every product of a stored system."""
-    system = load_system(row)
-    return _check(ref, system, row.gwp_set)
+def compute_record(
+    ref: ReferenceData, row: ProductSystemRecord, system: ProductSystem | None = None
+) -> SystemResult:
+    """Footprints of every product of a stored system (``system``: its definition, if the
+    caller has loaded it already)."""
+    return _check(ref, system or load_system(row), row.gwp_set)
 
 
 def product_report(
@@ -264,7 +268,7 @@ def system_from_inventory(
     purchased: Sequence[PurchasedFootprint] = (),
     region: str = "CN",
     method: str = "iso14064",
-    allocation: str = "mass",
+    allocation: Allocation = "mass",
     cutoff: float = 0.0,
 ) -> ProductSystem:
     """A product system whose own processes come from the enterprise's stored inventory of
@@ -311,19 +315,33 @@ def system_from_inventory(
                 "for heat: give the heat supplier's footprint (kg CO2e per GJ) as a purchased "
                 "footprint"
             )
-    allocation_checked = allocation if allocation in ("mass", "economic", "physical") else None
-    if allocation_checked is None:
-        raise FootprintStoreError(f"allocation {allocation!r}: expected mass, economic or physical")
     return ProductSystem(
         products=tuple(extra),
         processes=own,
         purchased=tuple(bought),
-        allocation=allocation_checked,  # type: ignore[arg-type]
+        allocation=allocation,
         cutoff=cutoff,
     )
 
 
 # ------------------------------------------------------------------------------ publication
+
+
+def _footprint_id(row: ProductSystemRecord, version: int, product: str) -> str:
+    """The PACT id of ``product`` published from version ``version`` of a stored system."""
+    return str(uuid.uuid5(NAMESPACE, f"{row.org_id}/{row.id}/{version}/{product}"))
+
+
+def published_footprints(
+    session: Session, principal: Principal, org_id: int, system_id: int, product: str
+) -> list[ProductFootprint]:
+    """The footprints of ``product`` published from any version of the system, newest first."""
+    row = get_product_system(session, principal, org_id, system_id)
+    found = (
+        session.get(ProductFootprint, _footprint_id(row, v, product))
+        for v in range(row.version, 0, -1)
+    )
+    return [pf for pf in found if pf is not None]
 
 
 def publish_product_footprint(
@@ -353,19 +371,15 @@ def publish_product_footprint(
     report = product_report(session, ref, principal, org_id, system_id, product, iterations=0)
     if not product_ids:
         raise FootprintStoreError("product_ids: at least one product URN (e.g. urn:gtin:...)")
-    pf_id = str(uuid.uuid5(NAMESPACE, f"{row.org_id}/{row.id}/{row.version}/{product}"))
+    pf_id = _footprint_id(row, row.version, product)
     if session.get(ProductFootprint, pf_id) is not None:
         raise FootprintStoreError(
             f"{product} of {row.name!r} version {row.version} is already published ({pf_id})"
         )
+    # earlier versions' footprints, oldest first (this version's is not published yet)
     preceding = tuple(
-        i
-        for v in range(1, row.version)
-        if session.get(
-            ProductFootprint,
-            i := str(uuid.uuid5(NAMESPACE, f"{row.org_id}/{row.id}/{v}/{product}")),
-        )
-        is not None
+        pf.id
+        for pf in reversed(published_footprints(session, principal, org_id, system_id, product))
     )
     info = DeclarationInput(
         pf_id=pf_id,

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from greenmfg.api.deps import DbDep, OptionalPrincipal, OrgId, check_csrf
 from greenmfg.footprint.inventory import SiteProcess
-from greenmfg.footprint.report import FootprintReport
+from greenmfg.footprint.report import PURCHASED_FLOW, FootprintReport
 from greenmfg.footprint.system import Product
 from greenmfg.io.product_system import (
     ProductSystemFileError,
@@ -27,7 +27,6 @@ from greenmfg.io.product_system import (
 )
 from greenmfg.reference.loader import get_reference
 from greenmfg.store import footprints as fp
-from greenmfg.store.models import ProductFootprint
 from greenmfg.store.pact import PactStoreError
 from greenmfg.store.queries import enterprise_years
 from greenmfg.store.reports import XLSX
@@ -118,7 +117,9 @@ def gas_chart(report: FootprintReport, _: Gettext) -> dict[str, Any]:
                 "radius": ["40%", "70%"],
                 "data": [
                     {
-                        "name": _("Purchased footprints (CO2e)") if "purchased" in g.gas else g.gas,
+                        "name": _("Purchased footprints (CO2e)")
+                        if g.gas == PURCHASED_FLOW
+                        else g.gas,
                         "value": round(g.value, 6),
                     }
                     for g in report.gases
@@ -197,8 +198,8 @@ def _systems_context(s: Any, principal: Any, org_id: int) -> dict[str, Any]:
         problem = ""
         try:
             system = fp.load_system(row)
-            result = fp.compute_record(ref, row)
-        except (ValueError, fp.FootprintStoreError) as e:  # reference data changed under it
+            result = fp.compute_record(ref, row, system)
+        except ValueError as e:  # stored before the reference data changed under it
             problem = str(e)
         else:
             own = {o.product for p in system.processes for o in p.outputs}
@@ -393,7 +394,7 @@ def system_page(
         row = fp.get_product_system(s, principal, org_id, system_id)
         org = require(s, principal, org_id, Access.read)
         system = fp.load_system(row)
-        result = fp.compute_record(ref, row)
+        result = fp.compute_record(ref, row, system)
     names = {p.id: p.name for p in system.products}
     products = [
         {
@@ -447,14 +448,7 @@ def product_page(
     _ = gettext(request_lang(request))
     report, org = _report(db, principal, org_id, system_id, product)
     with db.reading() as s:
-        published = [
-            r
-            for r in s.query(ProductFootprint)
-            .filter(ProductFootprint.org_id == org_id, ProductFootprint.origin == "computed")
-            .order_by(ProductFootprint.created_at.desc())
-            .limit(200)
-            if r.document.get("productNameCompany") == report.product_name
-        ][:10]
+        published = fp.published_footprints(s, principal, org_id, system_id, product)
         try:
             require(s, principal, org_id, Access.write)
             may_write = True
